@@ -1,0 +1,64 @@
+import Foundation
+
+/// Where one outbox row stands. `pending` rows are claimable once due; `delivering` rows are
+/// leased to one relay; `delivered` and `dead` are final until ops act.
+public enum DeliveryStatus: String, Sendable, Codable, CaseIterable {
+    case pending, delivering, delivered, dead
+}
+
+/// A delivery a relay has claimed, with the message it carries.
+public struct ClaimedDelivery: Sendable {
+    public var id: UUID
+    public var destination: String
+    /// The number of this try, counting from 1.
+    public var attempt: Int
+    public var createdAt: Date
+    public var message: CanonicalMessage
+
+    public init(id: UUID, destination: String, attempt: Int, createdAt: Date, message: CanonicalMessage) {
+        self.id = id
+        self.destination = destination
+        self.attempt = attempt
+        self.createdAt = createdAt
+        self.message = message
+    }
+}
+
+/// One recorded try of a delivery.
+public struct DeliveryAttempt: Sendable, Equatable {
+    public var attempt: Int
+    public var startedAt: Date
+    public var durationMilliseconds: Int
+    public var outcome: String
+    public var httpStatus: Int?
+    public var error: String?
+    public var responseExcerpt: String?
+}
+
+/// A delivery as ops see it.
+public struct DeliveryRecord: Sendable {
+    public var id: UUID
+    public var messageId: UUID
+    public var destination: String
+    public var status: DeliveryStatus
+    public var attempts: Int
+    public var nextAttemptAt: Date?
+    public var lastError: String?
+    public var createdAt: Date
+    public var deliveredAt: Date?
+    public var attemptLog: [DeliveryAttempt]
+}
+
+/// A message with every delivery it fanned out to.
+public struct MessageRecord: Sendable {
+    public var message: CanonicalMessage
+    public var deliveries: [DeliveryRecord]
+}
+
+/// Backlog of one destination: rows not yet delivered or dead.
+public struct DestinationBacklog: Sendable, Equatable {
+    public var destination: String
+    public var pending: Int
+    public var delivering: Int
+    public var oldestPendingSince: Date?
+}

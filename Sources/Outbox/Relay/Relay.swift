@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Delivers outbox rows. Any number of relays may run against one database: each claims with
+/// `FOR UPDATE SKIP LOCKED` under a lease, so a row is with at most one live relay, and a row
+/// whose relay died is rescued when its lease expires (at-least-once).
+///
+/// On graceful shutdown (SIGTERM) it stops claiming, lets in-flight deliveries finish, records
+/// their outcomes, and returns.
+public final class Relay: Service, Sendable {
+    private let store: OutboxStore
+    private let destinations: [RelayDestination]
+    private let configuration: RelayConfiguration
+    private let logger: Logger
+
+    public init(
+        store: OutboxStore, destinations: [RelayDestination], configuration: RelayConfiguration = RelayConfiguration(),
+        logger: Logger
+    ) {
+        self.store = store
+        self.destinations = destinations
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "hub.relay"] = "\(configuration.owner)"
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let store = self.store, owner = configuration.owner, logger = self.logger
+        let recorder = BatchCommitter<RecordedOutcome, Void>(
+            maxBatch: 512, workers: 2, refusal: { StoreError.unavailable("relay is stopping") }
+        ) { outcomes in
+            try await Self.recordPersistently(outcomes, store: store, owner: owner, logger: logger)
+            return outcomes.map { _ in () }
+        }
+        let lanes = destinations.map {
+            DestinationLane(destination: $0, store: store, recorder: recorder, configuration: configuration, logger: logger)
+        }
+        logger.info("relay started", metadata: ["hub.destinations": "\(destinations.map(\.name))"])
+        async let recorded: Void = recorder.run()
+        await withTaskGroup(of: Void.self) { background in
+            background.addTask { await self.listen(waking: lanes) }
+            background.addTask { await self.tick(waking: lanes) }
+            background.addTask { await self.rescue(waking: lanes) }
+            await withGracefulShutdownHandler {
+                await withDiscardingTaskGroup { group in
+                    for lane in lanes {
+                        group.addTask { await lane.run() }
+                    }
+                }
+            } onGracefulShutdown: {
+                for lane in lanes { lane.stop() }
+            }
+            background.cancelAll()
+        }
+        recorder.close()
+        await recorded
+        logger.info("relay stopped")
+    }
+
+    /// Records outcomes, retrying while the database is away. Gives up only when shutting down:
+    /// the rows then stay leased, and are delivered again after the lease expires.
+    private static func recordPersistently(
+        _ outcomes: [RecordedOutcome], store: OutboxStore, owner: String, logger: Logger
+    ) async throws {
+        var pause = Duration.milliseconds(100)
+        while true {
+            do {
+                return try await store.record(outcomes, owner: owner)
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { throw error }
+                logger.warning("recording outcomes failed; retrying", metadata: ["hub.error": "\(error)"])
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// Wakes every lane whenever a committed batch notifies, keeping one connection listening.
+    private func listen(waking lanes: [DestinationLane]) async {
+        var pause = Duration.milliseconds(200)
+        while !Task.isCancelled {
+            do {
+                try await store.client.withConnection { connection in
+                    try await connection.listen(on: OutboxStore.notifyChannel) { notifications in
+                        // Anything committed while we were not listening is found by this wake.
+                        for lane in lanes { lane.wake() }
+                        pause = .milliseconds(200)
+                        for try await _ in notifications {
+                            for lane in lanes { lane.wake() }
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("listen failed; polling meanwhile", metadata: ["hub.error": "\(error)"])
+            }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(5))
+        }
+    }
+
+    /// The fallback for lost notifications and for retries coming due.
+    private func tick(waking lanes: [DestinationLane]) async {
+        while (try? await Task.sleep(for: configuration.pollInterval)) != nil {
+            for lane in lanes { lane.wake() }
+        }
+    }
+
+    private func rescue(waking lanes: [DestinationLane]) async {
+        repeat {
+            do {
+                let rescued = try await store.rescueExpiredLeases()
+                if rescued > 0 {
+                    logger.warning("rescued deliveries whose relay stopped reporting", metadata: ["hub.count": "\(rescued)"])
+                    for lane in lanes { lane.wake() }
+                }
+            } catch {
+                logger.warning("lease rescue failed", metadata: ["hub.error": "\(error)"])
+            }
+        } while (try? await Task.sleep(for: configuration.rescueInterval)) != nil
+    }
+}

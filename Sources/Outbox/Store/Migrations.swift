@@ -1,0 +1,75 @@
+/// The schema, as forward-only steps. Never edit a step that has shipped: add the next one.
+public enum Migrations {
+    public struct Step: Sendable {
+        public var version: Int
+        public var name: String
+        public var sql: [String]
+    }
+
+    public static var latestVersion: Int { all.last?.version ?? 0 }
+
+    public static let all: [Step] = [
+        Step(version: 1, name: "outbox core", sql: [
+            """
+            CREATE TABLE messages (
+                id uuid PRIMARY KEY,
+                source text NOT NULL,
+                type text NOT NULL,
+                subject text,
+                time timestamptz NOT NULL,
+                datacontenttype text NOT NULL,
+                data jsonb NOT NULL,
+                idempotency_key text,
+                content_hash text NOT NULL,
+                received_at timestamptz NOT NULL,
+                correlation_id text
+            )
+            """,
+            "CREATE INDEX messages_received_at ON messages (received_at)",
+            """
+            CREATE TABLE deliveries (
+                id uuid PRIMARY KEY,
+                message_id uuid NOT NULL REFERENCES messages (id),
+                destination text NOT NULL,
+                status text NOT NULL CHECK (status IN ('pending', 'delivering', 'delivered', 'dead')),
+                attempts integer NOT NULL DEFAULT 0,
+                next_attempt_at timestamptz NOT NULL DEFAULT now(),
+                lease_owner text,
+                lease_expires_at timestamptz,
+                last_error text,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                delivered_at timestamptz
+            )
+            """,
+            "CREATE INDEX deliveries_message ON deliveries (message_id)",
+            // The claim query's order, over claimable rows only: delivered rows pile up by the
+            // million and must not slow the claim (a full (status, next_attempt_at) index does).
+            "CREATE INDEX deliveries_due ON deliveries (destination, next_attempt_at, id) WHERE status = 'pending'",
+            "CREATE INDEX deliveries_leased ON deliveries (lease_expires_at) WHERE status = 'delivering'",
+            """
+            CREATE TABLE delivery_attempts (
+                delivery_id uuid NOT NULL REFERENCES deliveries (id),
+                attempt integer NOT NULL,
+                started_at timestamptz NOT NULL,
+                duration_ms integer NOT NULL,
+                outcome text NOT NULL,
+                http_status integer,
+                error text,
+                response_excerpt text,
+                relay text NOT NULL,
+                PRIMARY KEY (delivery_id, attempt)
+            )
+            """,
+            """
+            CREATE TABLE inbound_keys (
+                scope text NOT NULL,
+                key text NOT NULL,
+                message_id uuid NOT NULL REFERENCES messages (id) DEFERRABLE INITIALLY DEFERRED,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (scope, key)
+            )
+            """,
+        ]),
+    ]
+}

@@ -1,0 +1,104 @@
+import Foundation
+import PostgresNIO
+
+extension OutboxStore {
+    /// A message with its deliveries and their attempt logs, or nil if no such id.
+    public func message(id: UUID) async throws -> MessageRecord? {
+        try await run {
+            let messageRows = try await client.query(
+                """
+                SELECT id, source, type, subject, time, datacontenttype, data::text, idempotency_key, content_hash,
+                       received_at, correlation_id
+                FROM messages WHERE id = \(id)
+                """,
+                logger: logger
+            )
+            var found: CanonicalMessage?
+            for try await row in messageRows {
+                let c = row.makeRandomAccess()
+                found = CanonicalMessage(
+                    id: try c[0].decode(UUID.self), source: try c[1].decode(String.self),
+                    type: try c[2].decode(String.self), subject: try c[3].decode(String?.self),
+                    time: try c[4].decode(Date.self), dataContentType: try c[5].decode(String.self),
+                    data: try c[6].decode(String.self), idempotencyKey: try c[7].decode(String?.self),
+                    contentHash: try c[8].decode(String.self), receivedAt: try c[9].decode(Date.self),
+                    correlationId: try c[10].decode(String?.self)
+                )
+            }
+            guard let message = found else { return nil }
+            return MessageRecord(message: message, deliveries: try await deliveries(ofMessage: id))
+        }
+    }
+
+    /// The deliveries of one message, each with its attempts in order.
+    public func deliveries(ofMessage id: UUID) async throws -> [DeliveryRecord] {
+        try await run {
+            var deliveries: [DeliveryRecord] = []
+            let rows = try await client.query(
+                """
+                SELECT id, destination, status, attempts, next_attempt_at, last_error, created_at, delivered_at
+                FROM deliveries WHERE message_id = \(id) ORDER BY destination
+                """,
+                logger: logger
+            )
+            for try await row in rows {
+                let c = row.makeRandomAccess()
+                let status = DeliveryStatus(rawValue: try c[2].decode(String.self)) ?? .pending
+                deliveries.append(DeliveryRecord(
+                    id: try c[0].decode(UUID.self), messageId: id, destination: try c[1].decode(String.self),
+                    status: status, attempts: try c[3].decode(Int.self),
+                    nextAttemptAt: status == .pending ? try c[4].decode(Date.self) : nil,
+                    lastError: try c[5].decode(String?.self), createdAt: try c[6].decode(Date.self),
+                    deliveredAt: try c[7].decode(Date?.self), attemptLog: []
+                ))
+            }
+            guard !deliveries.isEmpty else { return [] }
+            let attemptRows = try await client.query(
+                """
+                SELECT delivery_id, attempt, started_at, duration_ms, outcome, http_status, error, response_excerpt
+                FROM delivery_attempts WHERE delivery_id = ANY(\(deliveries.map(\.id))::uuid[])
+                ORDER BY delivery_id, attempt
+                """,
+                logger: logger
+            )
+            var attempts: [UUID: [DeliveryAttempt]] = [:]
+            for try await row in attemptRows {
+                let c = row.makeRandomAccess()
+                attempts[try c[0].decode(UUID.self), default: []].append(DeliveryAttempt(
+                    attempt: try c[1].decode(Int.self), startedAt: try c[2].decode(Date.self),
+                    durationMilliseconds: try c[3].decode(Int.self), outcome: try c[4].decode(String.self),
+                    httpStatus: try c[5].decode(Int?.self), error: try c[6].decode(String?.self),
+                    responseExcerpt: try c[7].decode(String?.self)
+                ))
+            }
+            for index in deliveries.indices {
+                deliveries[index].attemptLog = attempts[deliveries[index].id] ?? []
+            }
+            return deliveries
+        }
+    }
+
+    /// Rows not yet final, per destination, and how long the oldest has waited.
+    public func backlog() async throws -> [DestinationBacklog] {
+        try await run {
+            let rows = try await client.query(
+                """
+                SELECT destination,
+                       count(*) FILTER (WHERE status = 'pending'),
+                       count(*) FILTER (WHERE status = 'delivering'),
+                       min(created_at)
+                FROM deliveries WHERE status IN ('pending', 'delivering')
+                GROUP BY destination ORDER BY destination
+                """,
+                logger: logger
+            )
+            var result: [DestinationBacklog] = []
+            for try await (destination, pending, delivering, oldest) in rows.decode((String, Int, Int, Date?).self) {
+                result.append(DestinationBacklog(
+                    destination: destination, pending: pending, delivering: delivering, oldestPendingSince: oldest
+                ))
+            }
+            return result
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Logging
+import PostgresNIO
+
+/// The only place that speaks SQL. Every statement binds its values; none is built by concatenation.
+public struct OutboxStore: Sendable {
+    /// The channel a committed batch with deliveries notifies once, to wake idle relays.
+    public static let notifyChannel = "hub_outbox"
+
+    public let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Runs `body`, turning connection-level failures into ``StoreError/unavailable(_:)``.
+    func run<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch {
+            throw StoreError.classify(error)
+        }
+    }
+
+    /// True when the database answers a trivial query.
+    public func ping() async -> Bool {
+        (try? await client.query("SELECT 1", logger: logger)) != nil
+    }
+}
