@@ -7,7 +7,7 @@ public struct OutboxStore: Sendable {
     public static let notifyChannel = "hub_outbox"
 
     public let client: PostgresClient
-    let logger: Logger
+    public let logger: Logger
 
     public init(client: PostgresClient, logger: Logger) {
         self.client = client

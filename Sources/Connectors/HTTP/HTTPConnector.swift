@@ -1,0 +1,103 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Outbox
+
+/// Delivers a message by POSTing it to a URL. 2xx is delivered; 408, 429, 5xx, timeouts and
+/// connection errors are retried (honouring `Retry-After`); any other answer is permanent.
+/// Every request carries the delivery id, stable across retries, so receivers can deduplicate.
+public struct HTTPConnector: Connector {
+    public struct Configuration: Sendable {
+        public var url: String
+        public var timeout: Duration
+        /// Signs with Standard Webhooks when set.
+        public var secret: String?
+        public var headers: [(String, String)]
+
+        public init(url: String, timeout: Duration = .seconds(5), secret: String? = nil, headers: [(String, String)] = []) {
+            self.url = url
+            self.timeout = timeout
+            self.secret = secret
+            self.headers = headers
+        }
+    }
+
+    /// How much of a response body is kept in the attempt log.
+    static let excerptLimit = 512
+
+    private let client: HTTPClient
+    private let configuration: Configuration
+    private let signer: StandardWebhookSigner?
+
+    public init(client: HTTPClient, configuration: Configuration) {
+        self.client = client
+        self.configuration = configuration
+        self.signer = configuration.secret.map(StandardWebhookSigner.init(secret:))
+    }
+
+    public func deliver(_ delivery: ClaimedDelivery) async -> DeliveryOutcome {
+        let body = DeliveryPayload.render(delivery.message)
+        var request = HTTPClientRequest(url: configuration.url)
+        request.method = .POST
+        request.headers = headers(for: delivery, body: body)
+        request.body = .bytes(ByteBuffer(string: body))
+        do {
+            let timeout = TimeAmount.nanoseconds(Int64(configuration.timeout.seconds * 1e9))
+            let response = try await client.execute(request, timeout: timeout)
+            let answer = try await response.body.collect(upTo: 64 * 1024)
+            let excerpt = answer.getString(at: answer.readerIndex, length: min(answer.readableBytes, Self.excerptLimit))
+            return Self.classify(status: Int(response.status.code), headers: response.headers, excerpt: excerpt)
+        } catch {
+            return DeliveryOutcome(verdict: .retry(after: nil), error: Self.describe(error))
+        }
+    }
+
+    private func headers(for delivery: ClaimedDelivery, body: String) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "User-Agent", value: "hub-relay")
+        let id = delivery.id.uuidString.lowercased()
+        let timestamp = Int(Date().timeIntervalSince1970)
+        headers.add(name: "webhook-id", value: id)
+        headers.add(name: "webhook-timestamp", value: "\(timestamp)")
+        if let signer {
+            headers.add(name: "webhook-signature", value: signer.signature(id: id, timestamp: timestamp, body: Data(body.utf8)))
+        }
+        headers.add(name: "Hub-Delivery-Id", value: id)
+        headers.add(name: "Hub-Message-Id", value: delivery.message.id.uuidString.lowercased())
+        headers.add(name: "Hub-Attempt", value: "\(delivery.attempt)")
+        if let correlation = delivery.message.correlationId { headers.add(name: "X-Request-Id", value: correlation) }
+        for (name, value) in configuration.headers { headers.add(name: name, value: value) }
+        return headers
+    }
+
+    static func classify(status: Int, headers: HTTPHeaders, excerpt: String?) -> DeliveryOutcome {
+        switch status {
+        case 200..<300:
+            return DeliveryOutcome(verdict: .delivered, httpStatus: status, responseExcerpt: excerpt)
+        case 408, 429, 500...599:
+            let retryAfter = headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0) }
+            return DeliveryOutcome(
+                verdict: .retry(after: retryAfter), httpStatus: status, error: "HTTP \(status)", responseExcerpt: excerpt
+            )
+        case 300..<400:
+            let location = headers.first(name: "Location") ?? "?"
+            return DeliveryOutcome(
+                verdict: .permanent, httpStatus: status,
+                error: "HTTP \(status) redirect to \(location): redirects are not followed, fix the destination url",
+                responseExcerpt: excerpt
+            )
+        default:
+            return DeliveryOutcome(verdict: .permanent, httpStatus: status, error: "HTTP \(status)", responseExcerpt: excerpt)
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            if error == .deadlineExceeded || error == .readTimeout { return "timed out" }
+            if error == .connectTimeout { return "connect timed out" }
+        }
+        return "connection failed: \(error)"
+    }
+}

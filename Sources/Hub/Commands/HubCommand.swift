@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+@main
+struct HubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub",
+        abstract: "Hub: one place every integration goes through, with nothing accepted ever lost.",
+        subcommands: [Serve.self, RelayCommand.self, Migrate.self, CheckConfig.self]
+    )
+}
+
+/// The options every subcommand shares.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "Path of the YAML config (default: $HUB_CONFIG).")
+    var config: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func loadConfig() throws -> HubConfig {
+        guard let path = config ?? ProcessInfo.processInfo.environment["HUB_CONFIG"], !path.isEmpty else {
+            throw CLIError("no config: pass --config PATH or set HUB_CONFIG")
+        }
+        do {
+            return try ConfigLoader.load(path: path)
+        } catch let error as ConfigError {
+            throw CLIError("\(path): \(error)")
+        }
+    }
+
+    func makeLogger() -> Logger {
+        var logger = Logger(label: "hub")
+        logger.logLevel = logLevel
+        return logger
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP edge and the relay.")
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let config = try options.loadConfig()
+        try await HubRuntime.run(config: config, mode: .serve, logger: options.makeLogger()) { running in
+            options.makeLogger().info("hub serving", metadata: ["hub.port": "\(running.port ?? 0)"])
+        }
+    }
+}
+
+struct RelayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "relay", abstract: "Run only the relay.")
+    @OptionGroup var options: CommonOptions
+
+    @Option(name: .long, help: "Name this relay in leases and attempt records (default: host:pid:random).")
+    var owner: String?
+
+    func run() async throws {
+        try await HubRuntime.run(config: try options.loadConfig(), mode: .relay, logger: options.makeLogger(), relayOwner: owner)
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations and exit.")
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let config = try options.loadConfig()
+        let logger = options.makeLogger()
+        let versions = try await HubMigration.run(config: config, logger: logger)
+        print(versions.isEmpty ? "schema is current" : "applied migrations \(versions.map(String.init).joined(separator: ", "))")
+    }
+}
+
+struct CheckConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate a config file and exit.")
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let config = try options.loadConfig()
+        print("config ok: \(config.destinations.count) destinations, \(config.routes.count) routes, \(config.auth.tokens.count) tokens")
+    }
+}
+
+/// A failure the CLI reports as one line, without the usage text.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

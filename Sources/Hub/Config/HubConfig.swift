@@ -1,0 +1,68 @@
+import Outbox
+
+/// The whole configuration, validated. Every field has the default a new install would want.
+struct HubConfig: Sendable {
+    var server = ServerConfig()
+    var database = DatabaseConfig()
+    var auth = AuthConfig()
+    var relay = RelaySettings()
+    var destinations: [DestinationConfig] = []
+    var routes: [RouteConfig] = []
+}
+
+struct ServerConfig: Sendable {
+    var host = "127.0.0.1"
+    var port = 8080
+    /// Largest request body accepted; larger ones get 413.
+    var maxBody = 1 << 20
+}
+
+struct DatabaseConfig: Sendable {
+    var url = ""
+    var maxConnections = 24
+    /// Ingest transactions in flight at once.
+    var writers = 4
+    /// How long a request waits for its commit before answering 503.
+    var commitTimeout: Duration = .seconds(5)
+}
+
+enum Role: String, Sendable, CaseIterable {
+    case ingest, read, `operator`, admin
+}
+
+struct TokenConfig: Sendable {
+    var name: String
+    var token: String
+    var roles: Set<Role>
+}
+
+struct AuthConfig: Sendable {
+    var tokens: [TokenConfig] = []
+}
+
+struct RelaySettings: Sendable {
+    var claimBatch = 100
+    var pollInterval: Duration = .seconds(1)
+    var lease: Duration = .seconds(60)
+    var rescueInterval: Duration = .seconds(5)
+}
+
+struct DestinationConfig: Sendable {
+    enum Kind: String, Sendable, CaseIterable { case http }
+
+    var name: String
+    var kind: Kind
+    var url: String
+    var secret: String?
+    var timeout: Duration = .seconds(5)
+    var concurrency = 32
+    var retry = RetryPolicy()
+    var headers: [(String, String)] = []
+}
+
+struct RouteConfig: Sendable {
+    var type: GlobPattern?
+    var source: GlobPattern?
+    var subject: GlobPattern?
+    var to: [String]
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Outbox
+
+/// `{"id", "deliveries": [{"destination", "status"}]}`: the answer to an accepted message.
+struct AcceptedView: Encodable {
+    struct Delivery: Encodable {
+        var id: String
+        var destination: String
+        var status: String
+    }
+    var id: String
+    var deliveries: [Delivery]
+}
+
+/// A stored message with its deliveries, as `GET /v1/messages/{id}` shows it.
+struct MessageView: Encodable {
+    struct Attempt: Encodable {
+        var attempt: Int
+        var started_at: String
+        var duration_ms: Int
+        var outcome: String
+        var http_status: Int?
+        var error: String?
+        var response_excerpt: String?
+    }
+
+    struct Delivery: Encodable {
+        var id: String
+        var destination: String
+        var status: String
+        var attempts: Int
+        var next_attempt_at: String?
+        var last_error: String?
+        var created_at: String
+        var delivered_at: String?
+        var attempt_log: [Attempt]
+    }
+
+    var id: String
+    var source: String
+    var type: String
+    var subject: String?
+    var time: String
+    var datacontenttype: String
+    var data: JSONValue
+    var idempotency_key: String?
+    var content_hash: String
+    var received_at: String
+    var correlation_id: String?
+    var deliveries: [Delivery]
+
+    init(_ record: MessageRecord) {
+        let message = record.message
+        id = message.id.lowercasedString
+        source = message.source
+        type = message.type
+        subject = message.subject
+        time = Timestamp.format(message.time)
+        datacontenttype = message.dataContentType
+        data = JSONValue(parsing: message.data) ?? .null
+        idempotency_key = message.idempotencyKey
+        content_hash = message.contentHash
+        received_at = Timestamp.format(message.receivedAt)
+        correlation_id = message.correlationId
+        deliveries = record.deliveries.map(Delivery.init)
+    }
+}
+
+extension MessageView.Delivery {
+    init(_ record: DeliveryRecord) {
+        id = record.id.lowercasedString
+        destination = record.destination
+        status = record.status.rawValue
+        attempts = record.attempts
+        next_attempt_at = record.nextAttemptAt.map(Timestamp.format)
+        last_error = record.lastError
+        created_at = Timestamp.format(record.createdAt)
+        delivered_at = record.deliveredAt.map(Timestamp.format)
+        attempt_log = record.attemptLog.map {
+            MessageView.Attempt(
+                attempt: $0.attempt, started_at: Timestamp.format($0.startedAt), duration_ms: $0.durationMilliseconds,
+                outcome: $0.outcome, http_status: $0.httpStatus, error: $0.error, response_excerpt: $0.responseExcerpt
+            )
+        }
+    }
+}
+
+extension UUID {
+    var lowercasedString: String { uuidString.lowercased() }
+}

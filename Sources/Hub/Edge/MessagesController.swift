@@ -1,0 +1,79 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Outbox
+
+/// `POST /v1/messages` and `GET /v1/messages/{id}`.
+struct MessagesController: Sendable {
+    let writer: OutboxWriter
+    let store: OutboxStore
+    let router: MessageRouter
+    let maxBody: Int
+
+    func register(on group: RouterGroup<HubRequestContext>) {
+        group.post("messages", use: accept)
+        group.get("messages/{id}", use: show)
+    }
+
+    @Sendable func accept(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let principal = try context.require(.ingest)
+        let body = try await collect(request)
+        let parsed = try MessageRequest(body: body.readableBytesView)
+        let idempotencyKey = try Self.idempotencyKey(of: request)
+        let message = CanonicalMessage(
+            source: parsed.source ?? principal.name, type: parsed.type, subject: parsed.subject, time: parsed.time,
+            data: parsed.data, idempotencyKey: idempotencyKey, correlationId: context.correlationId
+        )
+        let submission = Submission(
+            message: message, destinations: router.destinations(for: message),
+            dedup: idempotencyKey.map { DedupKey(scope: "token:\(principal.name)", key: $0) }
+        )
+        switch try await writer.submit(submission) {
+        case .accepted(let id, let deliveries):
+            context.logger.debug("accepted", metadata: ["hub.message.id": "\(id)"])
+            return try JSONBody.response(status: .accepted, AcceptedView(
+                id: id.lowercasedString,
+                deliveries: deliveries.map { .init(id: $0.id.lowercasedString, destination: $0.destination, status: "pending") }
+            ))
+        case .duplicate(let originalId):
+            let deliveries = try await store.deliveries(ofMessage: originalId)
+            return try JSONBody.response(
+                status: .ok,
+                AcceptedView(
+                    id: originalId.lowercasedString,
+                    deliveries: deliveries.map {
+                        .init(id: $0.id.lowercasedString, destination: $0.destination, status: $0.status.rawValue)
+                    }
+                ),
+                headers: [HTTPField.Name("Idempotent-Replayed")!: "true"]
+            )
+        }
+    }
+
+    @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {
+        _ = try context.require(.read)
+        let text = context.parameters.get("id") ?? ""
+        guard let id = UUID(uuidString: text) else { throw APIError.invalidField("id", "id '\(text)' is not a UUID") }
+        guard let record = try await store.message(id: id) else { throw APIError.notFound("no message with id \(text)") }
+        return try JSONBody.response(status: .ok, MessageView(record))
+    }
+
+    private func collect(_ request: Request) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: maxBody)
+        } catch is NIOTooManyBytesError {
+            throw APIError(
+                status: .contentTooLarge, code: "too_large", message: "body exceeds server.max_body (\(maxBody) bytes)"
+            )
+        }
+    }
+
+    private static func idempotencyKey(of request: Request) throws -> String? {
+        guard let key = request.headers[.idempotencyKey] else { return nil }
+        guard !key.isEmpty, key.count <= 255, key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 32 }) else {
+            throw APIError.invalidField("Idempotency-Key", "Idempotency-Key must be 1 to 255 printable ASCII characters")
+        }
+        return key
+    }
+}
