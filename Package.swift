@@ -75,12 +75,25 @@ let package = Package(
                 "Outbox",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/HubTestSupport"
         ),
-        .testTarget(name: "OutboxTests", dependencies: ["Outbox", "HubTestSupport"]),
-        .testTarget(name: "HubTests", dependencies: ["Hub", "Outbox", "Connectors", "HubTestSupport",
-                                                    .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(
+            name: "OutboxTests",
+            dependencies: ["Outbox", "HubTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
+        .testTarget(
+            name: "HubTests",
+            dependencies: [
+                "Hub", "Outbox", "Connectors", "HubTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -43,9 +43,13 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP edge and the relay.")
     @OptionGroup var options: CommonOptions
 
+    @Flag(name: .long, help: "Run only the HTTP edge; deliveries wait for a `hub relay` elsewhere.")
+    var noRelay = false
+
     func run() async throws {
         let config = try options.loadConfig()
-        try await HubRuntime.run(config: config, mode: .serve, logger: options.makeLogger()) { running in
+        let mode: HubRuntime.Mode = noRelay ? .edgeOnly : .serve
+        try await HubRuntime.run(config: config, mode: mode, logger: options.makeLogger()) { running in
             options.makeLogger().info("hub serving", metadata: ["hub.port": "\(running.port ?? 0)"])
         }
     }
@@ -59,7 +63,7 @@ struct RelayCommand: AsyncParsableCommand {
     var owner: String?
 
     func run() async throws {
-        try await HubRuntime.run(config: try options.loadConfig(), mode: .relay, logger: options.makeLogger(), relayOwner: owner)
+        try await HubRuntime.run(config: try options.loadConfig(), mode: .relayOnly, logger: options.makeLogger(), relayOwner: owner)
     }
 }
 

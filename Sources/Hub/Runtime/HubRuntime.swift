@@ -16,11 +16,15 @@ import Synchronization
 /// order: the server stops taking requests, queued submissions commit, the relay drains its
 /// in-flight deliveries, and only then does the database client close.
 enum HubRuntime {
-    enum Mode: Sendable {
-        /// HTTP edge and relay in one process.
-        case serve
-        /// Only the relay: for running more delivery capacity beside the edge.
-        case relay
+    /// Which parts this process runs: the HTTP edge, the relay, or both (the default).
+    /// Running them apart lets delivery capacity and ingest capacity scale separately.
+    struct Mode: Sendable {
+        var edge = true
+        var relay = true
+
+        static let serve = Mode()
+        static let relayOnly = Mode(edge: false, relay: true)
+        static let edgeOnly = Mode(edge: true, relay: false)
     }
 
     /// What a running hub tells whoever started it.
@@ -71,9 +75,9 @@ enum HubRuntime {
                 store: store, destinations: destinations(config, http: http), configuration: relayConfiguration,
                 logger: logger
             )
-            var services: [any Service] = [relay]
+            var services: [any Service] = mode.relay ? [relay] : []
             let portBox = PortBox()
-            if mode == .serve {
+            if mode.edge {
                 let writer = OutboxWriter(
                     store: store, writers: config.database.writers, commitTimeout: config.database.commitTimeout,
                     logger: logger
@@ -84,13 +88,13 @@ enum HubRuntime {
                     onServerRunning: { channel in portBox.set(channel.localAddress?.port) },
                     logger: logger
                 )
-                services = [relay, writer, app]
+                services += [writer, app]
             }
             let serviceGroup = ServiceGroup(configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: logger
             ))
             group.addTask {
-                if mode == .serve { await portBox.wait() }
+                if mode.edge { await portBox.wait() }
                 await onRunning(Running(port: portBox.value, serviceGroup: serviceGroup))
             }
             try await serviceGroup.run()

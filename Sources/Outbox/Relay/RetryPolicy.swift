@@ -26,9 +26,9 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// The cap of the delay after failed try number `attempt` (1-based): initial × 2^(attempt−1), at most `max`.
     public func ceiling(afterAttempt attempt: Int) -> Duration {
-        let exponent = Swift.min(Swift.max(attempt - 1, 0), 62)
-        let seconds = initial.seconds * pow(2, Double(exponent))
-        return .seconds(Swift.min(seconds, max.seconds))
+        let exponent = Swift.max(attempt - 1, 0)
+        guard exponent < 32 else { return max }
+        return Swift.min(initial * (1 << exponent), max)
     }
 
     /// Decides what follows failed try number `attempt` of a delivery created at `createdAt`.

@@ -18,7 +18,7 @@ public enum Migrations {
                 subject text,
                 time timestamptz NOT NULL,
                 datacontenttype text NOT NULL,
-                data jsonb NOT NULL,
+                data json NOT NULL,  -- json, not jsonb: keeps the exact canonical bytes content_hash covers
                 idempotency_key text,
                 content_hash text NOT NULL,
                 received_at timestamptz NOT NULL,

@@ -88,7 +88,7 @@ extension OutboxStore {
             """
             INSERT INTO messages (id, source, type, subject, time, datacontenttype, data, idempotency_key,
                                   content_hash, received_at, correlation_id)
-            SELECT id, source, type, nullif(subject, ''), time, datacontenttype, data::jsonb,
+            SELECT id, source, type, nullif(subject, ''), time, datacontenttype, data::json,
                    nullif(idempotency_key, ''), content_hash, received_at, nullif(correlation_id, '')
             FROM unnest(
                 \(messages.map(\.id))::uuid[], \(messages.map(\.source))::text[], \(messages.map(\.type))::text[],

@@ -1,0 +1,516 @@
+#!/usr/bin/env bash
+# `make bench`: Hub's benchmark, loopback only, bounded in time, stopping everything it started.
+#
+#   1. builds release binaries (skip: BENCH_SKIP_BUILD=1), starts a durable Postgres (fsync on),
+#      hub-sink, and writes .hub/bench/hub.yaml;
+#   2. ingest: `hub serve --no-relay`, wrk POST /v1/messages (1 KB JSON) at -c64 and -c200,
+#      20 s each: accepted/s, p50/p99, non-2xx, and stored messages vs 2xx answers;
+#   3. relay: 100k due deliveries to the sink, drained by `hub relay`: deliveries/s;
+#   4. end to end: `hub serve`, one message every 20 ms, POST -> sink latency.
+#
+# The results table (markdown) goes to stdout and to .hub/bench/results.md; progress goes to
+# stderr; logs stay in .hub/bench/logs/. Exits non-zero only when something failed to run,
+# never for a missed target.
+#
+# Knobs (environment):
+#   BENCH_SKIP_BUILD=1        use the existing .build/release binaries
+#   BENCH_PHASES              "ingest relay e2e" (any subset, in this order)
+#   BENCH_PG_PORT=55433 BENCH_HUB_PORT=8088 BENCH_SINK_PORT=9100
+#   BENCH_WRITERS=4 BENCH_MAX_CONNECTIONS=40 BENCH_CLAIM_BATCH=200 BENCH_POLL_INTERVAL=1s
+#   BENCH_CONCURRENCY=256     destination concurrency of `sink`
+#   BENCH_THREADS=2 BENCH_CONNECTIONS="64 200" BENCH_DURATION=20 BENCH_WARMUP=3 (s, 0 = none)
+#   BENCH_BODY_BYTES=1024
+#   BENCH_RELAY_COUNT=100000 BENCH_RELAY_TIMEOUT=300
+#   BENCH_E2E_COUNT=500 BENCH_E2E_INTERVAL_MS=20
+set -Eeuo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO=$PWD
+BENCH_DIR=$REPO/.hub/bench
+LOGS=$BENCH_DIR/logs
+RESULTS=$BENCH_DIR/results.md
+CONFIG=$BENCH_DIR/hub.yaml
+HERE=$REPO/scripts/bench
+
+PG_PORT=${BENCH_PG_PORT:-55433}
+HUB_PORT=${BENCH_HUB_PORT:-8088}
+SINK_PORT=${BENCH_SINK_PORT:-9100}
+WRITERS=${BENCH_WRITERS:-4}
+MAX_CONNECTIONS=${BENCH_MAX_CONNECTIONS:-40}
+CLAIM_BATCH=${BENCH_CLAIM_BATCH:-200}
+POLL_INTERVAL=${BENCH_POLL_INTERVAL:-1s}
+CONCURRENCY=${BENCH_CONCURRENCY:-256}
+THREADS=${BENCH_THREADS:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-64 200}
+DURATION=${BENCH_DURATION:-20}
+WARMUP=${BENCH_WARMUP:-3}
+BODY_BYTES=${BENCH_BODY_BYTES:-1024}
+RELAY_COUNT=${BENCH_RELAY_COUNT:-100000}
+RELAY_TIMEOUT=${BENCH_RELAY_TIMEOUT:-300}
+E2E_COUNT=${BENCH_E2E_COUNT:-500}
+E2E_INTERVAL_MS=${BENCH_E2E_INTERVAL_MS:-20}
+PHASES=${BENCH_PHASES:-ingest relay e2e}
+TOKEN=bench-token-0123456789abcdef
+
+export HUB_SERVICES_ROOT=$BENCH_DIR/services HUB_PG_PORT=$PG_PORT HUB_PG_DURABLE=1
+DB_URL=postgres://postgres@127.0.0.1:$PG_PORT/hub
+HUB_URL=http://127.0.0.1:$HUB_PORT
+SINK_URL=http://127.0.0.1:$SINK_PORT
+PYTHON=${PYTHON:-python3}
+
+say() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+die() { say "FAILED: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Processes we start: names and pids, stopped in reverse order on exit.
+BG_NAMES=() BG_PIDS=()
+PG_STARTED=0 TABLE_PRINTED=0 FAILURES=() ROWS=() NOTES=()
+STARTED_AT=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+NPROC=$(nproc) CPU_MODEL=unknown MEM_GB=? HUB_REV=unknown PG_VERSION=15 PG_PID=0
+
+alive() { [[ -r /proc/$1/stat ]] && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
+
+start_bg() { # start_bg NAME CMD... ; sets LAST_PID; output to $LOGS/NAME.log
+  local name=$1; shift
+  "$@" </dev/null >"$LOGS/$name.log" 2>&1 &
+  LAST_PID=$!
+  BG_NAMES+=("$name") BG_PIDS+=("$LAST_PID")
+  say "started $name (pid $LAST_PID): $*"
+}
+
+stop_pid() { # stop_pid NAME PID : SIGTERM, up to 20 s for a graceful exit, then SIGKILL
+  local name=$1 pid=$2
+  alive "$pid" || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 200); do alive "$pid" || break; sleep 0.1; done
+  if alive "$pid"; then say "$name ($pid) ignored SIGTERM; SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
+  wait "$pid" 2>/dev/null || true
+}
+
+stop_bg() { # stop_bg NAME : stops the most recent process started under NAME
+  local i
+  for ((i = ${#BG_PIDS[@]} - 1; i >= 0; i--)); do
+    if [[ ${BG_NAMES[i]} == "$1" && -n ${BG_PIDS[i]} ]]; then
+      stop_pid "${BG_NAMES[i]}" "${BG_PIDS[i]}"
+      say "stopped $1"
+      BG_PIDS[i]=""
+      return 0
+    fi
+  done
+}
+
+cleanup() {
+  local code=$?
+  trap - EXIT INT TERM ERR
+  set +e
+  local i
+  for ((i = ${#BG_PIDS[@]} - 1; i >= 0; i--)); do
+    [[ -n ${BG_PIDS[i]} ]] && stop_pid "${BG_NAMES[i]}" "${BG_PIDS[i]}"
+  done
+  if ((PG_STARTED)); then bash "$REPO/scripts/services.sh" stop >>"$LOGS/services.log" 2>&1; fi
+  if ((TABLE_PRINTED == 0 && ${#ROWS[@]} > 0)); then
+    FAILURES+=("the run stopped early (exit $code); figures above are partial")
+    render_results
+  fi
+  ((code == 0)) || say "exit $code; logs in ${LOGS#"$REPO"/}/"
+  exit "$code"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'say "error at line $LINENO: $BASH_COMMAND"' ERR
+
+wait_for() { # wait_for NAME PID SECONDS CMD... : until CMD succeeds, while PID lives
+  local name=$1 pid=$2 secs=$3 deadline=$((SECONDS + $3)); shift 3
+  until "$@" >/dev/null 2>&1; do
+    alive "$pid" || { say "$name (pid $pid) died; tail of its log:"; tail -20 "$LOGS/$name.log" >&2 || true; return 1; }
+    ((SECONDS < deadline)) || { say "$name not ready after $secs s"; return 1; }
+    sleep 0.1
+  done
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+sql() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d hub -c "$1"; }
+
+count_messages() { sql "SELECT count(*) FROM messages"; }
+
+# Waits until the messages count stops moving (in-flight commits land), then prints it.
+settled_count() {
+  local last now deadline=$((SECONDS + 10))
+  last=$(count_messages)
+  while ((SECONDS < deadline)); do
+    sleep 0.5
+    now=$(count_messages)
+    [[ $now == "$last" ]] && break
+    last=$now
+  done
+  echo "$last"
+}
+
+cpu_snap() { "$PYTHON" "$HERE/cpu.py" snap --pid "hub=${1:-0}" --tree "pg=$PG_PID"; }
+cpu_diff() { # cpu_diff BEFORE AFTER -> "machine 87% busy; hub 1.10 cores, postgres 0.45, other 0.20"
+  local line busy hub pg
+  line=$("$PYTHON" "$HERE/cpu.py" diff "$1" "$2")
+  busy=$(sed -n 's/.*machine_busy_pct=\([0-9.]*\).*/\1/p' <<<"$line")
+  hub=$(sed -n 's/.*hub_cores=\([0-9.]*\).*/\1/p' <<<"$line")
+  pg=$(sed -n 's/.*pg_cores=\([0-9.]*\).*/\1/p' <<<"$line")
+  awk -v b="$busy" -v h="${hub:-0}" -v p="${pg:-0}" -v n="$NPROC" \
+    'BEGIN { o = b * n / 100 - h - p; if (o < 0) o = 0;
+             printf "machine %d%% busy of %d cores; hub %.2f cores, postgres %.2f, other (load generator, sink) %.2f", b, n, h, p, o }'
+}
+
+# Float helpers.
+fmt() { awk -v v="$1" -v d="${2:-0}" 'BEGIN { printf "%.*f", d, v }'; }
+thousands() { sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|[^0-9]\)/\1,\2\3/' -e 'ta' <<<"$1"; }
+meets() { # meets VALUE OP LIMIT -> "yes" / "NO"
+  awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN { ok = (op == ">=") ? (v >= l) : (v <= l); print ok ? "yes" : "NO" }'
+}
+
+# ---------------------------------------------------------------------------------------------
+# Results: rows of "phase|figure|result|target|met" and notes.
+row() { ROWS+=("$1|$2|$3|${4:-}|${5:-}"); }
+note() { NOTES+=("$1"); say "note: $1"; }
+
+render_results() {
+  {
+    echo "# Hub benchmark"
+    echo
+    echo "- Command: \`make bench\` (\`bash scripts/bench.sh\`)"
+    echo "- Date: $STARTED_AT (took $((SECONDS / 60)) min $((SECONDS % 60)) s)"
+    echo "- Machine: $NPROC cores ($CPU_MODEL), $MEM_GB GiB RAM, $(uname -sr)"
+    echo "- Hub: $HUB_REV, release build"
+    echo "- Postgres: $PG_VERSION on 127.0.0.1:$PG_PORT, durable (fsync=on, synchronous_commit=on, shared_buffers=1GB, max_wal_size=4GB)"
+    echo "- Config: writers=$WRITERS max_connections=$MAX_CONNECTIONS claim_batch=$CLAIM_BATCH poll_interval=$POLL_INTERVAL sink concurrency=$CONCURRENCY"
+    echo "- Load: wrk -t$THREADS, ${BODY_BYTES} B JSON bodies, ${DURATION} s per run (after ${WARMUP} s warm-up); relay $RELAY_COUNT deliveries; e2e $E2E_COUNT messages every ${E2E_INTERVAL_MS} ms"
+    echo
+    echo "| Phase | Figure | Result | Target | Met |"
+    echo "| --- | --- | --- | --- | --- |"
+    local r
+    for r in "${ROWS[@]}"; do
+      IFS='|' read -r phase figure result target met <<<"$r"
+      echo "| $phase | $figure | $result | ${target:-—} | ${met:-} |"
+    done
+    if ((${#NOTES[@]})); then
+      echo
+      echo "Notes:"
+      local n
+      for n in "${NOTES[@]}"; do echo "- $n"; done
+    fi
+    if ((${#FAILURES[@]})); then
+      echo
+      echo "FAILED:"
+      local f
+      for f in "${FAILURES[@]}"; do echo "- $f"; done
+    fi
+  } >"$RESULTS.tmp"
+  mv "$RESULTS.tmp" "$RESULTS"
+  cat "$RESULTS"
+  TABLE_PRINTED=1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Setup
+
+mkdir -p "$LOGS"
+rm -f "$LOGS"/*.log
+CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
+MEM_GB=$(awk '/^MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
+HUB_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then HUB_REV="$HUB_REV + uncommitted changes"; fi
+
+for p in "$HUB_PORT" "$SINK_PORT" "$PG_PORT"; do
+  port_free "$p" || die "port $p on 127.0.0.1 is in use (set BENCH_HUB_PORT / BENCH_SINK_PORT / BENCH_PG_PORT)"
+done
+
+if ! command -v wrk >/dev/null 2>&1; then
+  say "installing wrk"
+  { apt-get update && apt-get install -y wrk; } >"$LOGS/apt.log" 2>&1 || die "apt-get install wrk failed; see $LOGS/apt.log"
+fi
+command -v psql >/dev/null || die "psql not found"
+command -v curl >/dev/null || die "curl not found"
+command -v "$PYTHON" >/dev/null || die "$PYTHON not found"
+
+if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
+  say "building release binaries (swift build -c release; the first build takes several minutes)"
+  swift build -c release >"$LOGS/build.log" 2>&1 || { tail -30 "$LOGS/build.log" >&2; die "release build failed; see $LOGS/build.log"; }
+fi
+BIN=$(swift build -c release --show-bin-path 2>/dev/null || echo "$REPO/.build/release")
+HUB=$BIN/hub SINK=$BIN/hub-sink
+[[ -x $HUB && -x $SINK ]] || die "no release binaries in $BIN (run without BENCH_SKIP_BUILD=1)"
+
+say "starting durable Postgres on 127.0.0.1:$PG_PORT"
+bash "$REPO/scripts/services.sh" stop >"$LOGS/services.log" 2>&1 || true   # a previous run killed hard
+PG_STARTED=1
+bash "$REPO/scripts/services.sh" start >>"$LOGS/services.log" 2>&1 || { cat "$LOGS/services.log" >&2; die "Postgres did not start"; }
+PG_PID=$(awk '$1 == "postgres" { print $2 }' "$HUB_SERVICES_ROOT/pids")
+PG_VERSION=$(sql "SHOW server_version" | awk '{print $1}')
+[[ $(sql "SHOW fsync") == on ]] || die "Postgres is not durable (fsync is off)"
+
+cat >"$CONFIG" <<YAML
+# Written by scripts/bench.sh for \`make bench\`.
+server:
+  host: 127.0.0.1
+  port: $HUB_PORT
+  max_body: 1MiB
+
+database:
+  url: "$DB_URL"
+  max_connections: $MAX_CONNECTIONS
+  writers: $WRITERS
+  commit_timeout: 5s
+
+auth:
+  tokens:
+    - { name: bench, token: "$TOKEN", roles: [ingest, read] }
+
+relay:
+  claim_batch: $CLAIM_BATCH
+  poll_interval: $POLL_INTERVAL
+  lease: 60s
+  rescue_interval: 5s
+
+destinations:
+  sink:
+    kind: http
+    url: $SINK_URL/hook
+    timeout: 5s
+    concurrency: $CONCURRENCY
+    retry: { max_attempts: 10, initial: 200ms, max: 30s, max_age: 24h }
+
+routes:
+  - { match: { type: "bench.*" }, to: [sink] }
+YAML
+"$HUB" check-config --config "$CONFIG" >"$LOGS/check-config.log" 2>&1 || { cat "$LOGS/check-config.log" >&2; die "bench config rejected"; }
+"$HUB" migrate --config "$CONFIG" >"$LOGS/migrate.log" 2>&1 || { cat "$LOGS/migrate.log" >&2; die "hub migrate failed"; }
+
+start_bg sink "$SINK" --host 127.0.0.1 --port "$SINK_PORT"
+SINK_PID=$LAST_PID
+wait_for sink "$SINK_PID" 30 curl -sf "$SINK_URL/stats"
+
+start_hub() { # start_hub NAME ARGS... ; sets HUB_PID; waits for /ready when the edge runs
+  local name=$1; shift
+  start_bg "$name" "$HUB" "$@" --config "$CONFIG"
+  HUB_PID=$LAST_PID
+  if [[ $1 == serve ]]; then wait_for "$name" "$HUB_PID" 60 curl -sf "$HUB_URL/ready"; fi
+}
+
+reset_sink() { curl -sf -X POST "$SINK_URL/reset" >/dev/null; }
+sink_stats() { curl -sf "$SINK_URL/stats"; }
+json_get() { "$PYTHON" -c 'import json,sys; v=json.load(sys.stdin)
+for k in sys.argv[1].split("."): v=v[k]
+print(v)' "$1"; }
+
+# Notes how many warning/error/critical lines a process logged (swift-log: "TIME LEVEL LABEL : ..."),
+# with the first three.
+log_findings() {
+  local file=$LOGS/$1.log count line
+  count=$(awk '$2 ~ /^(warning|error|critical)$/' "$file" | wc -l)
+  ((count > 0)) || return 0
+  note "$1.log has $count warning/error lines; first: $(awk '$2 ~ /^(warning|error|critical)$/' "$file" | head -3 | cut -c1-300 | paste -sd '|' | sed 's/|/ ‖ /g')"
+}
+
+truncate_outbox() { sql "TRUNCATE delivery_attempts, deliveries, inbound_keys, messages" >/dev/null; }
+
+# ---------------------------------------------------------------------------------------------
+# Phase 1: ingest
+
+run_wrk() { # run_wrk LABEL CONNECTIONS SECONDS -> output in $LOGS/wrk-LABEL.log
+  local label=$1 conns=$2 secs=$3
+  local threads=$THREADS
+  ((threads > conns)) && threads=$conns
+  BENCH_TOKEN=$TOKEN BENCH_BODY_BYTES=$BODY_BYTES BENCH_RUN=$label \
+    timeout $((secs + 60)) wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s --latency \
+    -s "$HERE/post.lua" "$HUB_URL/v1/messages" >"$LOGS/wrk-$label.log" 2>&1 \
+    || { tail -20 "$LOGS/wrk-$label.log" >&2; die "wrk ($label) failed; see $LOGS/wrk-$label.log"; }
+}
+
+phase_ingest() {
+  say "ingest: hub serve --no-relay"
+  truncate_outbox
+  start_hub hub-ingest serve --no-relay
+  local conns
+  for conns in $CONNECTIONS; do
+    if ((WARMUP > 0)); then
+      say "ingest: warm-up -c$conns for ${WARMUP}s"
+      run_wrk "warmup-c$conns" "$conns" "$WARMUP"
+    fi
+    local before after cpu0 cpu1
+    before=$(settled_count)
+    say "ingest: wrk -t$THREADS -c$conns -d${DURATION}s (stored before: $before)"
+    cpu0=$(cpu_snap "$HUB_PID")
+    run_wrk "c$conns" "$conns" "$DURATION"
+    cpu1=$(cpu_snap "$HUB_PID")
+    after=$(settled_count)
+    alive "$HUB_PID" || die "the hub died during the ingest run; see $LOGS/hub-ingest.log"
+
+    declare -A w=()
+    local key value
+    while read -r _ key value; do w[$key]=$value; done < <(grep '^@bench ' "$LOGS/wrk-c$conns.log")
+    [[ -n ${w[ok]:-} ]] || die "no figures in $LOGS/wrk-c$conns.log"
+    local secs rate stored delta check
+    secs=$(awk -v us="${w[duration_us]}" 'BEGIN { print us / 1e6 }')
+    rate=$(awk -v n="${w[ok]}" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+    delta=$((after - before))
+    if ((delta == w[ok])); then
+      check="OK ($(thousands "$delta") stored = $(thousands "${w[ok]}") 2xx)"
+    elif ((delta > w[ok] && delta <= w[ok] + w[in_flight])); then
+      check="OK ($(thousands "$delta") stored = $(thousands "${w[ok]}") 2xx + $((delta - w[ok])) committed after wrk stopped waiting; ${w[in_flight]} were in flight)"
+    else
+      check="MISMATCH ($(thousands "$delta") stored vs $(thousands "${w[ok]}") 2xx, ${w[in_flight]} in flight at stop)"
+      FAILURES+=("ingest -c$conns: stored count $delta does not match $((w[ok])) 2xx answers")
+    fi
+    local errors="${w[non2xx]}"
+    local socket_errors=$((w[err_connect] + w[err_read] + w[err_write] + w[err_timeout]))
+    ((socket_errors == 0)) || errors="$errors (+ socket errors: connect ${w[err_connect]}, read ${w[err_read]}, write ${w[err_write]}, timeout ${w[err_timeout]})"
+
+    if [[ $conns == 64 ]]; then
+      row "ingest -c64" "accepted/s" "$(thousands "$rate")" "≥ 6,000" "$(meets "$rate" '>=' 6000)"
+      row "ingest -c64" "latency p50 / p99" "$(fmt "${w[p50_ms]}" 2) / $(fmt "${w[p99_ms]}" 2) ms" "p99 ≤ 20 ms" "$(meets "${w[p99_ms]}" '<=' 20)"
+    else
+      row "ingest -c$conns" "accepted/s" "$(thousands "$rate")"
+      row "ingest -c$conns" "latency p50 / p99" "$(fmt "${w[p50_ms]}" 2) / $(fmt "${w[p99_ms]}" 2) ms"
+    fi
+    row "ingest -c$conns" "non-2xx" "$errors" "0" "$( ((w[non2xx] == 0 && socket_errors == 0)) && echo yes || echo NO)"
+    row "ingest -c$conns" "stored = 2xx" "$check"
+    note "ingest -c$conns: $(thousands "${w[requests]}") answers in $(fmt "$secs" 1) s, ${w[body_bytes]} B bodies, max latency $(fmt "${w[max_ms]}" 1) ms; $(cpu_diff "$cpu0" "$cpu1")"
+    unset w
+  done
+  local pending
+  pending=$(sql "SELECT count(*) FROM deliveries WHERE status = 'pending'")
+  local total
+  total=$(count_messages)
+  [[ $pending == "$total" ]] || note "ingest: $total messages stored but $pending pending deliveries (expected one each)"
+  stop_bg hub-ingest
+  log_findings hub-ingest
+}
+
+# ---------------------------------------------------------------------------------------------
+# Phase 2: relay
+
+phase_relay() {
+  say "relay: preparing $RELAY_COUNT due deliveries"
+  truncate_outbox
+  sql "
+    INSERT INTO messages (id, source, type, subject, time, datacontenttype, data, content_hash, received_at)
+    SELECT gen_random_uuid(), 'bench', 'bench.relay', 'relay-' || g, now(), 'application/json', d.data,
+           encode(sha256(convert_to(d.data::text, 'UTF8')), 'hex'), now()
+    FROM generate_series(1, $RELAY_COUNT) AS g,
+         LATERAL (SELECT jsonb_build_object('seq', g, 'kind', 'relay-bench', 'pad', repeat('r', 960)) AS data) AS d;
+    INSERT INTO deliveries (id, message_id, destination, status, next_attempt_at)
+    SELECT gen_random_uuid(), id, 'sink', 'pending', now() - interval '1 second' FROM messages;" >/dev/null
+  sql "VACUUM ANALYZE messages" >/dev/null
+  sql "VACUUM ANALYZE deliveries" >/dev/null
+  sql "CHECKPOINT" >/dev/null
+  local due
+  due=$(sql "SELECT count(*) FROM deliveries WHERE status = 'pending' AND destination = 'sink' AND next_attempt_at <= now()")
+  [[ $due == "$RELAY_COUNT" ]] || die "expected $RELAY_COUNT due deliveries, found $due"
+  reset_sink
+
+  local start_ns end_ns delivered=0 cpu0 cpu1 deadline=$((SECONDS + RELAY_TIMEOUT))
+  start_ns=$(date +%s%N)
+  start_hub hub-relay relay
+  cpu0=$(cpu_snap "$HUB_PID")
+  while :; do
+    delivered=$(sql "SELECT count(*) FROM deliveries WHERE status = 'delivered'")
+    ((delivered >= RELAY_COUNT)) && break
+    alive "$HUB_PID" || { tail -20 "$LOGS/hub-relay.log" >&2; die "hub relay died; see $LOGS/hub-relay.log"; }
+    ((SECONDS < deadline)) || break
+    sleep 0.2
+  done
+  end_ns=$(date +%s%N)
+  cpu1=$(cpu_snap "$HUB_PID")
+  local wall
+  wall=$(awk -v a="$start_ns" -v b="$end_ns" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+  if ((delivered < RELAY_COUNT)); then
+    row "relay" "deliveries/s" "TIMEOUT: $(thousands "$delivered") of $(thousands "$RELAY_COUNT") delivered in ${RELAY_TIMEOUT} s" "≥ 25,000" "NO"
+    FAILURES+=("relay: only $delivered of $RELAY_COUNT deliveries were delivered within ${RELAY_TIMEOUT} s")
+  fi
+  # Let the last outcome batch and the sink's counters settle before reading them.
+  sleep 0.5
+  stop_bg hub-relay
+
+  local span rate first_claim_ms
+  span=$(sql "SELECT extract(epoch FROM max(d.delivered_at) - (SELECT min(started_at) FROM delivery_attempts))
+              FROM deliveries d WHERE d.status = 'delivered'")
+  if ((delivered >= RELAY_COUNT)); then
+    rate=$(awk -v n="$delivered" -v s="$span" 'BEGIN { printf "%.0f", (s > 0) ? n / s : 0 }')
+    row "relay" "deliveries/s (first attempt → last delivered_at, SQL)" "$(thousands "$rate") ($(thousands "$delivered") in $(fmt "$span" 2) s)" "≥ 25,000" "$(meets "$rate" '>=' 25000)"
+    row "relay" "wall time, process start → all delivered" "$wall s ($(thousands "$(awk -v n="$delivered" -v s="$wall" 'BEGIN { printf "%.0f", n / s }')")/s)"
+  fi
+  first_claim_ms=$(awk -v a="$start_ns" -v t="$(sql "SELECT extract(epoch FROM min(started_at)) FROM delivery_attempts")" \
+    'BEGIN { printf "%.0f", t * 1000 - a / 1e6 }')
+
+  local stats received unique dups states retries
+  stats=$(sink_stats)
+  received=$(json_get received <<<"$stats")
+  unique=$(json_get unique <<<"$stats")
+  dups=$((received - unique))
+  states=$(sql "SELECT string_agg(status || '=' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) AS n FROM deliveries GROUP BY status) s")
+  retries=$(sql "SELECT count(*) FROM delivery_attempts WHERE outcome <> 'delivered'")
+  local verdict=yes
+  ((unique == RELAY_COUNT)) || verdict=NO
+  row "relay" "sink unique / received (duplicates)" "$(thousands "$unique") / $(thousands "$received") ($dups)" "unique = $(thousands "$RELAY_COUNT")" "$verdict"
+  ((unique == RELAY_COUNT)) || FAILURES+=("relay: the sink saw $unique distinct deliveries, expected $RELAY_COUNT")
+  note "relay: deliveries by status after the run: $states; failed attempts recorded: $retries; first attempt started ${first_claim_ms} ms after the relay process was launched; $(cpu_diff "$cpu0" "$cpu1")"
+  log_findings hub-relay
+}
+
+# ---------------------------------------------------------------------------------------------
+# Phase 3: end to end
+
+phase_e2e() {
+  say "e2e: hub serve (edge + relay), one message every ${E2E_INTERVAL_MS} ms"
+  truncate_outbox
+  reset_sink
+  start_hub hub-e2e serve
+  sleep 1   # let the relay's LISTEN connection come up
+  local out cpu0 cpu1
+  cpu0=$(cpu_snap "$HUB_PID")
+  timeout $((E2E_COUNT * E2E_INTERVAL_MS / 1000 + 60)) "$PYTHON" "$HERE/e2e.py" --port "$HUB_PORT" --sink-port "$SINK_PORT" \
+    --token "$TOKEN" --count "$E2E_COUNT" --interval-ms "$E2E_INTERVAL_MS" >"$LOGS/e2e.json" 2>"$LOGS/e2e.log" \
+    || { cat "$LOGS/e2e.log" >&2; die "e2e driver failed; see $LOGS/e2e.log"; }
+  cpu1=$(cpu_snap "$HUB_PID")
+  out=$(cat "$LOGS/e2e.json")
+  local ok non2xx errors count p50 p99 max post50 post99 received unique
+  ok=$(json_get ok <<<"$out")
+  non2xx=$(json_get non2xx <<<"$out")
+  errors=$(json_get errors <<<"$out")
+  count=$(json_get sink.latency_ms.count <<<"$out")
+  p50=$(json_get sink.latency_ms.p50 <<<"$out")
+  p99=$(json_get sink.latency_ms.p99 <<<"$out")
+  max=$(json_get sink.latency_ms.max <<<"$out")
+  received=$(json_get sink.received <<<"$out")
+  unique=$(json_get sink.unique <<<"$out")
+  post50=$(json_get post_ms.p50 <<<"$out")
+  post99=$(json_get post_ms.p99 <<<"$out")
+  if ((count == 0)); then
+    row "e2e" "POST → sink p50 / p99" "NOT MEASURED: the sink timed 0 of $received deliveries" "p50 ≤ 3 ms, p99 ≤ 10 ms" "NO"
+    FAILURES+=("e2e: the sink measured no latencies (received $received deliveries; does the delivered data still carry \"sent_ns\":<digits>?)")
+  else
+    local met
+    met=$( [[ $(meets "$p50" '<=' 3) == yes && $(meets "$p99" '<=' 10) == yes ]] && echo yes || echo NO)
+    row "e2e" "POST → sink p50 / p99 (sink clock)" "$(fmt "$p50" 2) / $(fmt "$p99" 2) ms (max $(fmt "$max" 1))" "p50 ≤ 3 ms, p99 ≤ 10 ms" "$met"
+  fi
+  row "e2e" "POST → 202 p50 / p99 (client)" "$(fmt "$post50" 2) / $(fmt "$post99" 2) ms"
+  local verdict=yes
+  ((count == ok && non2xx == 0 && errors == 0)) || verdict=NO
+  row "e2e" "accepted / timed at sink" "$ok of $E2E_COUNT accepted ($non2xx non-2xx, $errors errors); $count timed, $unique unique, $received received" "all" "$verdict"
+  ((count == ok || count == 0)) || FAILURES+=("e2e: $ok messages accepted but the sink timed $count")
+  note "e2e: $(cpu_diff "$cpu0" "$cpu1")"
+  stop_bg hub-e2e
+  log_findings hub-e2e
+}
+
+for phase in $PHASES; do
+  case $phase in
+    ingest) phase_ingest ;;
+    relay) phase_relay ;;
+    e2e) phase_e2e ;;
+    *) die "unknown phase '$phase' in BENCH_PHASES (ingest relay e2e)" ;;
+  esac
+done
+
+stop_bg sink
+render_results
+((${#FAILURES[@]} == 0)) || exit 1
