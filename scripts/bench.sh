@@ -107,7 +107,7 @@ cleanup() {
   for ((i = ${#BG_PIDS[@]} - 1; i >= 0; i--)); do
     [[ -n ${BG_PIDS[i]} ]] && stop_pid "${BG_NAMES[i]}" "${BG_PIDS[i]}"
   done
-  if ((PG_STARTED)); then bash "$REPO/scripts/services.sh" stop >>"$LOGS/services.log" 2>&1; fi
+  if ((PG_STARTED)); then stop_postgres; fi
   if ((TABLE_PRINTED == 0 && ${#ROWS[@]} > 0)); then
     FAILURES+=("the run stopped early (exit $code); figures above are partial")
     render_results
@@ -119,6 +119,30 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'say "error at line $LINENO: $BASH_COMMAND"' ERR
+
+# The postmaster's own pid, from its data directory. scripts/services.sh records the pid of the
+# subshell that runs setpriv, not the postmaster's, and that subshell (a background job of a
+# non-interactive shell) ignores the SIGINT `services.sh stop` sends: it is SIGKILLed after 10 s
+# and the postmaster is left running. So we stop the postmaster ourselves first, then let
+# services.sh clean up its records.
+postmaster_pid() {
+  local pid
+  pid=$(head -1 "$HUB_SERVICES_ROOT/pg/postmaster.pid" 2>/dev/null || true)
+  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-D $HUB_SERVICES_ROOT/pg " && echo "$pid"
+  return 0
+}
+
+stop_postgres() {
+  local pid
+  pid=$(postmaster_pid)
+  if [[ -n $pid ]] && alive "$pid"; then
+    kill -INT "$pid" 2>/dev/null || true   # fast shutdown
+    for _ in $(seq 300); do alive "$pid" || break; sleep 0.1; done
+    if alive "$pid"; then say "postgres ($pid) did not stop in 30 s; SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
+  fi
+  bash "$REPO/scripts/services.sh" stop >>"$LOGS/services.log" 2>&1 || true
+  PG_STARTED=0
+}
 
 wait_for() { # wait_for NAME PID SECONDS CMD... : until CMD succeeds, while PID lives
   local name=$1 pid=$2 secs=$3 deadline=$((SECONDS + $3)); shift 3
@@ -219,6 +243,9 @@ MEM_GB=$(awk '/^MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
 HUB_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then HUB_REV="$HUB_REV + uncommitted changes"; fi
 
+: >"$LOGS/services.log"
+stop_postgres   # whatever a previous run that was killed hard left behind
+
 for p in "$HUB_PORT" "$SINK_PORT" "$PG_PORT"; do
   port_free "$p" || die "port $p on 127.0.0.1 is in use (set BENCH_HUB_PORT / BENCH_SINK_PORT / BENCH_PG_PORT)"
 done
@@ -240,10 +267,9 @@ HUB=$BIN/hub SINK=$BIN/hub-sink
 [[ -x $HUB && -x $SINK ]] || die "no release binaries in $BIN (run without BENCH_SKIP_BUILD=1)"
 
 say "starting durable Postgres on 127.0.0.1:$PG_PORT"
-bash "$REPO/scripts/services.sh" stop >"$LOGS/services.log" 2>&1 || true   # a previous run killed hard
 PG_STARTED=1
 bash "$REPO/scripts/services.sh" start >>"$LOGS/services.log" 2>&1 || { cat "$LOGS/services.log" >&2; die "Postgres did not start"; }
-PG_PID=$(awk '$1 == "postgres" { print $2 }' "$HUB_SERVICES_ROOT/pids")
+PG_PID=$(postmaster_pid)
 PG_VERSION=$(sql "SHOW server_version" | awk '{print $1}')
 [[ $(sql "SHOW fsync") == on ]] || die "Postgres is not durable (fsync is off)"
 

@@ -6,6 +6,7 @@ import PostgresNIO
 /// a missing service is never a skipped test.
 public struct TestEnvironmentError: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// A logger that is silent unless HUB_TEST_LOG_LEVEL asks for output.

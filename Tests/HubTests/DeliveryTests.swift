@@ -1,0 +1,155 @@
+import Crypto
+import Foundation
+import HubTestSupport
+import Testing
+
+@testable import Hub
+
+/// End to end through the real edge, the real Postgres and a real HTTP destination.
+@Suite struct DeliveryTests {
+    static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+    func messageId(_ answer: Answer) throws -> String {
+        try #require(answer.json["id"] as? String)
+    }
+
+    @Test func anAcceptedMessageArrivesSignedAndVerifiable() async throws {
+        let sink = TestSink()
+        try await sink.serve { sinkURL in
+            try await withHub({ database in
+                testConfig(
+                    database: database,
+                    destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\", secret: \"\(Self.secret)\" }"],
+                    routes: "  - { match: { type: \"order.*\" }, to: [crm] }"
+                )
+            }) { hub in
+                let answer = try await hub.post("/v1/messages", #"{"type":"order.created","subject":"A-1","data":{"total":1250,"id":123456789012345678}}"#)
+                #expect(answer.status == 202)
+                let id = try messageId(answer)
+                let deliveries = try #require(answer.json["deliveries"] as? [[String: Any]])
+                #expect(deliveries.count == 1 && deliveries[0]["destination"] as? String == "crm")
+                try await eventually("delivered") {
+                    try await hub.deliveries(of: id).first?["status"] as? String == "delivered"
+                }
+                let received = try #require(sink.received.first)
+                #expect(sink.received.count == 1)
+                // Verify as a receiver would, straight from the spec: HMAC-SHA256 over id.timestamp.body.
+                let webhookId = try #require(received.headers["webhook-id"])
+                let timestamp = try #require(received.headers["webhook-timestamp"])
+                let key = SymmetricKey(data: try #require(Data(base64Encoded: String(Self.secret.dropFirst(6)))))
+                let mac = HMAC<SHA256>.authenticationCode(for: Data("\(webhookId).\(timestamp).\(received.body)".utf8), using: key)
+                #expect(received.headers["webhook-signature"] == "v1," + Data(mac).base64EncodedString())
+                #expect(webhookId == deliveries[0]["id"] as? String)
+                let event = try #require(try JSONSerialization.jsonObject(with: Data(received.body.utf8)) as? [String: Any])
+                #expect(event["id"] as? String == id)
+                #expect(event["type"] as? String == "order.created")
+                #expect(event["subject"] as? String == "A-1")
+                #expect(event["specversion"] as? String == "1.0")
+                #expect(received.body.contains(#""data":{"id":123456789012345678,"total":1250}"#))
+                let attempts = try #require(try await hub.deliveries(of: id).first?["attempt_log"] as? [[String: Any]])
+                #expect(attempts.count == 1 && attempts[0]["http_status"] as? Int == 200)
+            }
+        }
+    }
+
+    @Test func threeFailuresThenSuccessRecordsFourAttempts() async throws {
+        let sink = TestSink { _, index in index < 3 ? .init(status: 503) : .init(status: 204) }
+        try await sink.serve { sinkURL in
+            try await withHub({ database in
+                testConfig(
+                    database: database,
+                    destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\", retry: { initial: 10ms, max: 40ms } }"],
+                    routes: "  - { match: { type: \"*\" }, to: [crm] }"
+                )
+            }) { hub in
+                let id = try messageId(try await hub.post("/v1/messages", #"{"type":"order.created","data":{}}"#))
+                try await eventually("delivered") {
+                    try await hub.deliveries(of: id).first?["status"] as? String == "delivered"
+                }
+                let delivery = try #require(try await hub.deliveries(of: id).first)
+                #expect(delivery["attempts"] as? Int == 4)
+                let log = try #require(delivery["attempt_log"] as? [[String: Any]])
+                #expect(log.compactMap { $0["outcome"] as? String } == ["retry", "retry", "retry", "delivered"])
+                #expect(log.compactMap { $0["http_status"] as? Int } == [503, 503, 503, 204])
+                #expect(log.first?["response_excerpt"] as? String == "sink says 503")
+                #expect(sink.received.count == 4)
+                #expect(Set(sink.received.compactMap { $0.headers["webhook-id"] }).count == 1)  // stable across retries
+            }
+        }
+    }
+
+    @Test func alwaysFailingEndsDeadAfterMaxAttempts() async throws {
+        let sink = TestSink { _, _ in .init(status: 500) }
+        try await sink.serve { sinkURL in
+            try await withHub({ database in
+                testConfig(
+                    database: database,
+                    destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\", retry: { max_attempts: 3, initial: 10ms, max: 20ms } }"],
+                    routes: "  - { match: { type: \"*\" }, to: [crm] }"
+                )
+            }) { hub in
+                let id = try messageId(try await hub.post("/v1/messages", #"{"type":"order.created","data":{}}"#))
+                try await eventually("dead") { try await hub.deliveries(of: id).first?["status"] as? String == "dead" }
+                let delivery = try #require(try await hub.deliveries(of: id).first)
+                #expect(delivery["attempts"] as? Int == 3)
+                #expect((delivery["last_error"] as? String)?.contains("gave up after 3 attempts") == true)
+                #expect(sink.received.count == 3)
+            }
+        }
+    }
+
+    @Test func aClientErrorIsDeadAtOnce() async throws {
+        let sink = TestSink { _, _ in .init(status: 410) }
+        try await sink.serve { sinkURL in
+            try await withHub({ database in
+                testConfig(
+                    database: database, destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\" }"],
+                    routes: "  - { match: { type: \"*\" }, to: [crm] }"
+                )
+            }) { hub in
+                let id = try messageId(try await hub.post("/v1/messages", #"{"type":"order.created","data":{}}"#))
+                try await eventually("dead") { try await hub.deliveries(of: id).first?["status"] as? String == "dead" }
+                let delivery = try #require(try await hub.deliveries(of: id).first)
+                #expect(delivery["attempts"] as? Int == 1)
+                #expect(delivery["last_error"] as? String == "HTTP 410")
+            }
+        }
+    }
+
+    @Test func retryAfterIsHonoured() async throws {
+        let sink = TestSink { _, index in index == 0 ? .init(status: 429, headers: ["Retry-After": "1"]) : .init() }
+        try await sink.serve { sinkURL in
+            try await withHub({ database in
+                testConfig(
+                    database: database,
+                    destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\", retry: { initial: 10ms, max: 20ms } }"],
+                    routes: "  - { match: { type: \"*\" }, to: [crm] }"
+                )
+            }) { hub in
+                let id = try messageId(try await hub.post("/v1/messages", #"{"type":"order.created","data":{}}"#))
+                try await eventually("delivered") {
+                    try await hub.deliveries(of: id).first?["status"] as? String == "delivered"
+                }
+                let times = sink.received.map(\.at)
+                #expect(times.count == 2)
+                // Without Retry-After the backoff here is at most 10 ms.
+                #expect(times[1].timeIntervalSince(times[0]) >= 1.0)
+            }
+        }
+    }
+
+    @Test func aConnectionRefusedIsRetriedNotHung() async throws {
+        try await withHub({ database in
+            testConfig(
+                database: database,
+                destinations: ["down": "{ kind: http, url: \"http://127.0.0.1:1/\", retry: { max_attempts: 2, initial: 10ms, max: 10ms } }"],
+                routes: "  - { match: { type: \"*\" }, to: [down] }"
+            )
+        }) { hub in
+            let id = try messageId(try await hub.post("/v1/messages", #"{"type":"x","data":{}}"#))
+            try await eventually("dead") { try await hub.deliveries(of: id).first?["status"] as? String == "dead" }
+            let delivery = try #require(try await hub.deliveries(of: id).first)
+            #expect((delivery["last_error"] as? String)?.contains("connection failed") == true)
+        }
+    }
+}
