@@ -181,7 +181,7 @@ cpu_diff() { # cpu_diff BEFORE AFTER -> "machine 87% busy; hub 1.10 cores, postg
   pg=$(sed -n 's/.*pg_cores=\([0-9.]*\).*/\1/p' <<<"$line")
   awk -v b="$busy" -v h="${hub:-0}" -v p="${pg:-0}" -v n="$NPROC" \
     'BEGIN { o = b * n / 100 - h - p; if (o < 0) o = 0;
-             printf "machine %d%% busy of %d cores; hub %.2f cores, postgres %.2f, other (load generator, sink) %.2f", b, n, h, p, o }'
+             printf "machine %d%% busy of %d cores; hub %.2f cores, postgres %.2f, other processes (load generator, sink, anything else running) %.2f", b, n, h, p, o }'
 }
 
 # Float helpers.
@@ -419,10 +419,10 @@ phase_relay() {
   truncate_outbox
   sql "
     INSERT INTO messages (id, source, type, subject, time, datacontenttype, data, content_hash, received_at)
-    SELECT gen_random_uuid(), 'bench', 'bench.relay', 'relay-' || g, now(), 'application/json', d.data,
-           encode(sha256(convert_to(d.data::text, 'UTF8')), 'hex'), now()
+    SELECT gen_random_uuid(), 'bench', 'bench.relay', 'relay-' || g, now(), 'application/json', d.data::json,
+           encode(sha256(convert_to(d.data, 'UTF8')), 'hex'), now()
     FROM generate_series(1, $RELAY_COUNT) AS g,
-         LATERAL (SELECT jsonb_build_object('seq', g, 'kind', 'relay-bench', 'pad', repeat('r', 960)) AS data) AS d;
+         LATERAL (SELECT format('{"kind":"relay-bench","pad":"%s","seq":%s}', repeat('r', 960), g) AS data) AS d;
     INSERT INTO deliveries (id, message_id, destination, status, next_attempt_at)
     SELECT gen_random_uuid(), id, 'sink', 'pending', now() - interval '1 second' FROM messages;" >/dev/null
   sql "VACUUM ANALYZE messages" >/dev/null

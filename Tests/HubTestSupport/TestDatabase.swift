@@ -26,6 +26,11 @@ public struct TestDatabase: Sendable {
     /// The server URL without a schema: `postgres://user@host:port/db`.
     public let serverURL: String
 
+    public init(schema: String, serverURL: String) {
+        self.schema = schema
+        self.serverURL = serverURL
+    }
+
     /// The URL a hub under test should use.
     public var url: String { "\(serverURL)?search_path=\(schema)" }
 
@@ -46,6 +51,23 @@ public struct TestDatabase: Sendable {
         }
         return database
     }
+
+    /// Creates a whole database of its own, for tests that cut its connections.
+    public static func createSeparateDatabase() async throws -> TestDatabase {
+        let server = TestDatabase(schema: "public", serverURL: try serverURL())
+        let name = "hub_" + UUID().uuidString.prefix(8).lowercased()
+        try await server.withClient(searchPath: false) { client in
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        }
+        guard var components = URLComponents(string: server.serverURL) else {
+            throw TestEnvironmentError(description: "HUB_TEST_DATABASE_URL is not a URL")
+        }
+        components.path = "/\(name)"
+        return TestDatabase(schema: "public", serverURL: components.string ?? "")
+    }
+
+    /// The database name this URL points at.
+    public var databaseName: String { URLComponents(string: serverURL).map { String($0.path.dropFirst()) } ?? "" }
 
     /// Runs `body` with a running client on this schema.
     public func withClient<Result: Sendable>(

@@ -1,0 +1,76 @@
+import Foundation
+import HubTestSupport
+import Outbox
+import Testing
+
+@testable import Hub
+
+/// The `hub` executable, as built by `swift build` (make test builds it first).
+func hubBinary() throws -> String {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    let path = root.appendingPathComponent(".build/debug/hub").path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw TestEnvironmentError(description: "\(path) is missing: run `swift build` first (make test does)")
+    }
+    return path
+}
+
+/// Starts `hub relay` as a separate process with `config` written to a temporary file.
+func startRelayProcess(config: String, owner: String) throws -> Process {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("hub-\(UUID().uuidString).yaml")
+    try config.write(to: file, atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try hubBinary())
+    process.arguments = ["relay", "--config", file.path, "--owner", owner, "--log-level", "error"]
+    try process.run()
+    return process
+}
+
+@Suite struct CrashTests {
+    @Test func aRelayKilledMidDeliveryLosesNothing() async throws {
+        // The first request hangs, so the kill lands while the delivery is in flight.
+        let sink = TestSink { _, index in index == 0 ? .init(delay: .seconds(3)) : .init() }
+        try await sink.serve { sinkURL in
+            let database = try await TestDatabase.create()
+            let config = testConfig(
+                database: database, destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\", timeout: 1s }"],
+                routes: "  - { match: { type: \"*\" }, to: [crm] }",
+                relay: "{ poll_interval: 100ms, lease: 2s, rescue_interval: 200ms }"
+            )
+            let messageId = try await database.withClient { client in
+                let store = OutboxStore(client: client, logger: testLogger())
+                try await Migrator(client: client, logger: testLogger()).migrate()
+                let message = CanonicalMessage(source: "test", type: "order.created", data: .object(["n": .int(7)]))
+                _ = try await store.accept([Submission(message: message, destinations: ["crm"])])
+                return message.id
+            }
+            let first = try startRelayProcess(config: config, owner: "doomed")
+            defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+            try await eventually("the first relay is delivering") { sink.received.count == 1 }
+            kill(first.processIdentifier, SIGKILL)
+            first.waitUntilExit()
+            #expect(try await database.scalar("SELECT count(*) FROM deliveries WHERE status = 'delivering'") == 1)
+
+            let second = try startRelayProcess(config: config, owner: "survivor")
+            defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+            try await eventually("delivered after restart") {
+                try await database.scalar("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == 1
+            }
+            kill(second.processIdentifier, SIGTERM)
+            second.waitUntilExit()
+            #expect(second.terminationReason == .exit && second.terminationStatus == 0)
+
+            #expect(sink.received.count == 2)
+            #expect(Set(sink.received.compactMap { $0.headers["webhook-id"] }).count == 1)
+            #expect(sink.received.allSatisfy { $0.body.contains(messageId.uuidString.lowercased()) })
+            let lost = try await database.scalar(
+                "SELECT count(*) FROM delivery_attempts WHERE attempt = 1 AND outcome = 'lost' AND relay = 'doomed'"
+            )
+            let delivered = try await database.scalar(
+                "SELECT count(*) FROM delivery_attempts WHERE attempt = 2 AND outcome = 'delivered' AND relay = 'survivor'"
+            )
+            #expect(lost == 1 && delivered == 1)
+        }
+    }
+}
