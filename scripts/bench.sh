@@ -58,7 +58,7 @@ HUB_URL=http://127.0.0.1:$HUB_PORT
 SINK_URL=http://127.0.0.1:$SINK_PORT
 PYTHON=${PYTHON:-python3}
 
-say() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+say() { printf "[bench %s] %s\n" "$(date +%T.%3N)" "$*" >&2; }
 die() { say "FAILED: $*"; exit 1; }
 
 # ---------------------------------------------------------------------------------------------
@@ -66,13 +66,13 @@ die() { say "FAILED: $*"; exit 1; }
 BG_NAMES=() BG_PIDS=()
 PG_STARTED=0 TABLE_PRINTED=0 FAILURES=() ROWS=() NOTES=()
 STARTED_AT=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
-NPROC=$(nproc) CPU_MODEL=unknown MEM_GB=? HUB_REV=unknown PG_VERSION=15 PG_PID=0
+NPROC=$(nproc) CPU_MODEL=unknown MEM_GB=? HUB_REV=unknown PG_VERSION=15 PG_PID=0 FSYNC_P50=? FSYNC_P99=?
 
 alive() { [[ -r /proc/$1/stat ]] && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
 
 start_bg() { # start_bg NAME CMD... ; sets LAST_PID; output to $LOGS/NAME.log
   local name=$1; shift
-  "$@" </dev/null >"$LOGS/$name.log" 2>&1 &
+  "$@" </dev/null >"$LOGS/$name.log" 2>&1 3>&- 4>&- &
   LAST_PID=$!
   BG_NAMES+=("$name") BG_PIDS+=("$LAST_PID")
   say "started $name (pid $LAST_PID): $*"
@@ -82,8 +82,13 @@ stop_pid() { # stop_pid NAME PID : SIGTERM, up to 20 s for a graceful exit, then
   local name=$1 pid=$2
   alive "$pid" || { wait "$pid" 2>/dev/null || true; return 0; }
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 200); do alive "$pid" || break; sleep 0.1; done
-  if alive "$pid"; then say "$name ($pid) ignored SIGTERM; SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
+  local gone=0
+  for _ in $(seq 200); do
+    if ! alive "$pid"; then gone=1; break; fi
+    sleep 0.1
+  done
+  # Decide on the loop alone: a process caught mid-exit can look alive again for an instant.
+  if ((gone == 0)); then say "$name ($pid) ignored SIGTERM for 20 s; SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
   wait "$pid" 2>/dev/null || true
 }
 
@@ -99,10 +104,26 @@ stop_bg() { # stop_bg NAME : stops the most recent process started under NAME
   done
 }
 
+# Runs a long command in the background and waits for it, so that a signal to this script is
+# handled at once (bash defers traps until a foreground child exits); cleanup stops it.
+FG_PID=""
+run_fg() {
+  "$@" 3>&- 4>&- &
+  FG_PID=$!
+  local rc=0
+  wait "$FG_PID" || rc=$?
+  FG_PID=""
+  return "$rc"
+}
+
+exec 3>&1 4>&2   # the script's own stdout/stderr: a trap may fire inside a redirected call
+
 cleanup() {
   local code=$?
   trap - EXIT INT TERM ERR
   set +e
+  exec 1>&3 2>&4
+  [[ -n $FG_PID ]] && stop_pid foreground "$FG_PID"
   local i
   for ((i = ${#BG_PIDS[@]} - 1; i >= 0; i--)); do
     [[ -n ${BG_PIDS[i]} ]] && stop_pid "${BG_NAMES[i]}" "${BG_PIDS[i]}"
@@ -120,11 +141,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'say "error at line $LINENO: $BASH_COMMAND"' ERR
 
-# The postmaster's own pid, from its data directory. scripts/services.sh records the pid of the
-# subshell that runs setpriv, not the postmaster's, and that subshell (a background job of a
-# non-interactive shell) ignores the SIGINT `services.sh stop` sends: it is SIGKILLed after 10 s
-# and the postmaster is left running. So we stop the postmaster ourselves first, then let
-# services.sh clean up its records.
+# The postmaster's own pid, from its data directory. scripts/services.sh as first committed
+# recorded the pid of the subshell that runs setpriv, not the postmaster's; that subshell (a
+# background job of a non-interactive shell) ignores the SIGINT `services.sh stop` sends, is
+# SIGKILLed after 10 s, and the postmaster is left running. So we stop the postmaster by its
+# postmaster.pid first (right with either version), then let services.sh clean up its records.
 postmaster_pid() {
   local pid
   pid=$(head -1 "$HUB_SERVICES_ROOT/pg/postmaster.pid" 2>/dev/null || true)
@@ -202,7 +223,7 @@ render_results() {
     echo
     echo "- Command: \`make bench\` (\`bash scripts/bench.sh\`)"
     echo "- Date: $STARTED_AT (took $((SECONDS / 60)) min $((SECONDS % 60)) s)"
-    echo "- Machine: $NPROC cores ($CPU_MODEL), $MEM_GB GiB RAM, $(uname -sr)"
+    echo "- Machine: $NPROC cores ($CPU_MODEL), $MEM_GB GiB RAM, $(uname -sr); disk fdatasync of 8 KiB: p50 $FSYNC_P50 ms, p99 $FSYNC_P99 ms"
     echo "- Hub: $HUB_REV, release build"
     echo "- Postgres: $PG_VERSION on 127.0.0.1:$PG_PORT, durable (fsync=on, synchronous_commit=on, shared_buffers=1GB, max_wal_size=4GB)"
     echo "- Config: writers=$WRITERS max_connections=$MAX_CONNECTIONS claim_batch=$CLAIM_BATCH poll_interval=$POLL_INTERVAL sink concurrency=$CONCURRENCY"
@@ -241,7 +262,7 @@ rm -f "$LOGS"/*.log
 CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
 MEM_GB=$(awk '/^MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
 HUB_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then HUB_REV="$HUB_REV + uncommitted changes"; fi
+if [[ -n $(git --no-optional-locks status --porcelain --untracked-files=no 2>/dev/null) ]]; then HUB_REV="$HUB_REV + uncommitted changes"; fi
 
 : >"$LOGS/services.log"
 stop_postgres   # whatever a previous run that was killed hard left behind
@@ -260,7 +281,7 @@ command -v "$PYTHON" >/dev/null || die "$PYTHON not found"
 
 if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
   say "building release binaries (swift build -c release; the first build takes several minutes)"
-  swift build -c release >"$LOGS/build.log" 2>&1 || { tail -30 "$LOGS/build.log" >&2; die "release build failed; see $LOGS/build.log"; }
+  run_fg swift build -c release >"$LOGS/build.log" 2>&1 || { tail -30 "$LOGS/build.log" >&2; die "release build failed; see $LOGS/build.log"; }
 fi
 BIN=$(swift build -c release --show-bin-path 2>/dev/null || echo "$REPO/.build/release")
 HUB=$BIN/hub SINK=$BIN/hub-sink
@@ -271,6 +292,7 @@ PG_STARTED=1
 bash "$REPO/scripts/services.sh" start >>"$LOGS/services.log" 2>&1 || { cat "$LOGS/services.log" >&2; die "Postgres did not start"; }
 PG_PID=$(postmaster_pid)
 PG_VERSION=$(sql "SHOW server_version" | awk '{print $1}')
+read -r FSYNC_P50 FSYNC_P99 < <("$PYTHON" "$HERE/fsync_probe.py" "$HUB_SERVICES_ROOT" 200 || echo "? ?")
 [[ $(sql "SHOW fsync") == on ]] || die "Postgres is not durable (fsync is off)"
 
 cat >"$CONFIG" <<YAML
@@ -346,7 +368,7 @@ run_wrk() { # run_wrk LABEL CONNECTIONS SECONDS -> output in $LOGS/wrk-LABEL.log
   local threads=$THREADS
   ((threads > conns)) && threads=$conns
   BENCH_TOKEN=$TOKEN BENCH_BODY_BYTES=$BODY_BYTES BENCH_RUN=$label \
-    timeout $((secs + 60)) wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s --latency \
+    run_fg timeout $((secs + 60)) wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s --latency \
     -s "$HERE/post.lua" "$HUB_URL/v1/messages" >"$LOGS/wrk-$label.log" 2>&1 \
     || { tail -20 "$LOGS/wrk-$label.log" >&2; die "wrk ($label) failed; see $LOGS/wrk-$label.log"; }
 }
@@ -417,14 +439,15 @@ phase_ingest() {
 phase_relay() {
   say "relay: preparing $RELAY_COUNT due deliveries"
   truncate_outbox
-  sql "
+  psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d hub -v n="$RELAY_COUNT" >/dev/null <<'SQL'
     INSERT INTO messages (id, source, type, subject, time, datacontenttype, data, content_hash, received_at)
     SELECT gen_random_uuid(), 'bench', 'bench.relay', 'relay-' || g, now(), 'application/json', d.data::json,
            encode(sha256(convert_to(d.data, 'UTF8')), 'hex'), now()
-    FROM generate_series(1, $RELAY_COUNT) AS g,
+    FROM generate_series(1, :n) AS g,
          LATERAL (SELECT format('{"kind":"relay-bench","pad":"%s","seq":%s}', repeat('r', 960), g) AS data) AS d;
     INSERT INTO deliveries (id, message_id, destination, status, next_attempt_at)
-    SELECT gen_random_uuid(), id, 'sink', 'pending', now() - interval '1 second' FROM messages;" >/dev/null
+    SELECT gen_random_uuid(), id, 'sink', 'pending', now() - interval '1 second' FROM messages;
+SQL
   sql "VACUUM ANALYZE messages" >/dev/null
   sql "VACUUM ANALYZE deliveries" >/dev/null
   sql "CHECKPOINT" >/dev/null
@@ -437,15 +460,19 @@ phase_relay() {
   start_ns=$(date +%s%N)
   start_hub hub-relay relay
   cpu0=$(cpu_snap "$HUB_PID")
+  local remaining
   while :; do
-    delivered=$(sql "SELECT count(*) FROM deliveries WHERE status = 'delivered'")
-    ((delivered >= RELAY_COUNT)) && break
+    # What is left shrinks and has partial indexes: cheaper to poll than the delivered count.
+    remaining=$(sql "SELECT (SELECT count(*) FROM deliveries WHERE status = 'pending')
+                          + (SELECT count(*) FROM deliveries WHERE status = 'delivering')")
+    ((remaining == 0)) && break
     alive "$HUB_PID" || { tail -20 "$LOGS/hub-relay.log" >&2; die "hub relay died; see $LOGS/hub-relay.log"; }
     ((SECONDS < deadline)) || break
     sleep 0.2
   done
   end_ns=$(date +%s%N)
   cpu1=$(cpu_snap "$HUB_PID")
+  delivered=$(sql "SELECT count(*) FROM deliveries WHERE status = 'delivered'")
   local wall
   wall=$(awk -v a="$start_ns" -v b="$end_ns" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
   if ((delivered < RELAY_COUNT)); then
@@ -493,7 +520,7 @@ phase_e2e() {
   sleep 1   # let the relay's LISTEN connection come up
   local out cpu0 cpu1
   cpu0=$(cpu_snap "$HUB_PID")
-  timeout $((E2E_COUNT * E2E_INTERVAL_MS / 1000 + 60)) "$PYTHON" "$HERE/e2e.py" --port "$HUB_PORT" --sink-port "$SINK_PORT" \
+  run_fg timeout $((E2E_COUNT * E2E_INTERVAL_MS / 1000 + 60)) "$PYTHON" "$HERE/e2e.py" --port "$HUB_PORT" --sink-port "$SINK_PORT" \
     --token "$TOKEN" --count "$E2E_COUNT" --interval-ms "$E2E_INTERVAL_MS" >"$LOGS/e2e.json" 2>"$LOGS/e2e.log" \
     || { cat "$LOGS/e2e.log" >&2; die "e2e driver failed; see $LOGS/e2e.log"; }
   cpu1=$(cpu_snap "$HUB_PID")

@@ -4,7 +4,8 @@
 #   scripts/services.sh stop      stop exactly what start recorded
 #   scripts/services.sh status
 # Knobs: HUB_SERVICES_ROOT (default .hub/services), HUB_PG_PORT (default 55432),
-#        HUB_PG_DURABLE=1 (fsync on, tuned as for production: benchmarks use this).
+#        HUB_PG_DURABLE=1 (fsync on, tuned as for production: benchmarks use this),
+#        HUB_PG_KEEP=1 (reuse the data directory of an earlier start: make run keeps its data).
 set -Eeuo pipefail
 
 ROOT=${HUB_SERVICES_ROOT:-$(pwd)/.hub/services}
@@ -30,11 +31,13 @@ wait_for() { # wait_for <name> <pid> <seconds> <cmd...>
 
 tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Replaces the calling (sub)shell with the command, as the postgres user when we are root:
+# call it inside ( ) so that, backgrounded, $! is the command's own PID.
 as_pg() {
   if [[ $(id -u) == 0 ]]; then
-    setpriv --reuid="$PG_USER" --regid="$(id -g "$PG_USER")" --init-groups -- "$@"
+    exec setpriv --reuid="$PG_USER" --regid="$(id -g "$PG_USER")" --init-groups -- "$@"
   else
-    "$@"
+    exec "$@"
   fi
 }
 
@@ -43,21 +46,27 @@ start_postgres() {
   if [[ $(id -u) == 0 ]] && ! id "$PG_USER" >/dev/null 2>&1; then
     useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_USER"
   fi
-  rm -rf "$ROOT/pg"; mkdir -p "$ROOT/pg"; chmod 700 "$ROOT/pg"
-  [[ $(id -u) == 0 ]] && chown "$PG_USER" "$ROOT/pg" "$LOG"
-  as_pg "$PGBIN/initdb" -D "$ROOT/pg" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$LOG/initdb.log"
+  local fresh=1
+  if [[ ${HUB_PG_KEEP:-0} == 1 && -f $ROOT/pg/PG_VERSION ]]; then
+    fresh=0
+  else
+    rm -rf "$ROOT/pg"; mkdir -p "$ROOT/pg"; chmod 700 "$ROOT/pg"
+  fi
+  if [[ $(id -u) == 0 ]]; then chown "$PG_USER" "$ROOT/pg" "$LOG"; fi
+  if ((fresh)); then
+    (as_pg "$PGBIN/initdb" -D "$ROOT/pg" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync) >"$LOG/initdb.log"
+  fi
   local durability=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
   if [[ ${HUB_PG_DURABLE:-0} == 1 ]]; then
     durability=(-c fsync=on -c synchronous_commit=on -c shared_buffers=1GB -c max_wal_size=4GB
                 -c checkpoint_timeout=15min)
   fi
-  # setpriv execs in place, so $! is the postmaster itself.
-  as_pg "$PGBIN/postgres" -D "$ROOT/pg" -p "$PG_PORT" -c listen_addresses=127.0.0.1 \
-    -c unix_socket_directories="$ROOT/pg" -c max_connections=300 "${durability[@]}" \
+  (as_pg "$PGBIN/postgres" -D "$ROOT/pg" -p "$PG_PORT" -c listen_addresses=127.0.0.1 \
+    -c unix_socket_directories="$ROOT/pg" -c max_connections=300 "${durability[@]}") \
     </dev/null >"$LOG/postgres.log" 2>&1 &
   echo "postgres $!" >>"$PIDS"
   wait_for postgres $! 30 "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"
-  "$PGBIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres hub
+  if ((fresh)); then "$PGBIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres hub; fi
 }
 
 cmd_start() {

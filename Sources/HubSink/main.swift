@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Synchronization
 
 /// A local HTTP receiver for `make run` and `make bench`: answers 200 to every POST, counts
@@ -27,13 +28,15 @@ struct HubSink: AsyncParsableCommand {
         }
         router.post("**") { request, _ -> HTTPResponse.Status in
             let body = try await request.body.collect(upTo: 16 << 20)
-            stats.record(id: request.headers[HTTPField.Name("webhook-id")!], body: String(buffer: body))
+            stats.record(id: request.headers[webhookId], sentNanoseconds: SinkStats.sentNanoseconds(in: body))
             return .ok
         }
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "hub-sink"))
         try await app.runService()
     }
 }
+
+let webhookId = HTTPField.Name("webhook-id")!
 
 final class SinkStats: Sendable {
     private struct State {
@@ -44,13 +47,35 @@ final class SinkStats: Sendable {
 
     private let state = Mutex(State())
 
-    func record(id: String?, body: String) {
-        let wall = Date().timeIntervalSince1970 * 1e9
-        var latency: Double?
-        if let range = body.range(of: "\"sent_ns\":") {
-            let digits = body[range.upperBound...].prefix { $0.isNumber }
-            if let sent = Double(digits) { latency = (wall - sent) / 1e6 }
+    private static let marker = Array("\"sent_ns\":".utf8)
+
+    /// The integer after `"sent_ns":`, found by a plain byte scan: the sink must stay cheap
+    /// next to the hub it measures.
+    static func sentNanoseconds(in body: ByteBuffer) -> Double? {
+        body.withUnsafeReadableBytes { bytes -> Double? in
+            guard bytes.count >= marker.count else { return nil }
+            var index = 0
+            while index <= bytes.count - marker.count {
+                if bytes[index] == marker[0], zip(marker.indices, marker).allSatisfy({ bytes[index + $0] == $1 }) {
+                    var cursor = index + marker.count
+                    var value: Double = 0
+                    var digits = 0
+                    while cursor < bytes.count, bytes[cursor] >= 48, bytes[cursor] <= 57 {
+                        value = value * 10 + Double(bytes[cursor] - 48)
+                        cursor += 1
+                        digits += 1
+                    }
+                    return digits > 0 ? value : nil
+                }
+                index += 1
+            }
+            return nil
         }
+    }
+
+    func record(id: String?, sentNanoseconds: Double?) {
+        let wall = Date().timeIntervalSince1970 * 1e9
+        let latency = sentNanoseconds.map { (wall - $0) / 1e6 }
         state.withLock { state in
             state.received += 1
             if let id { state.ids.insert(id) }

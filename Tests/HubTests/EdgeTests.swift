@@ -116,6 +116,26 @@ import Testing
         }
     }
 
+    @Test func aRealShapedOrderIsStoredExactlyAsSent() async throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../fixtures/messages/order-created.json")
+        let body = try String(contentsOf: fixture, encoding: .utf8)
+        try await withPlainHub { hub in
+            let answer = try await hub.post("/v1/messages", body)
+            #expect(answer.status == 202)
+            let id = try #require(answer.json["id"] as? String)
+            let stored = try await hub.get("/v1/messages/\(id)")
+            #expect(stored.json["source"] as? String == "dealer-portal")
+            #expect(stored.json["subject"] as? String == "ORD-2026-00042")
+            #expect(stored.json["time"] as? String == "2026-11-30T09:15:00.000Z")
+            // Integers beyond 2^53 survive: the stored data is the canonical text, not doubles.
+            #expect(stored.body.contains(#""customer":{"id":998877665544332211}"#))
+            let sent = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+            let data = try #require(stored.json["data"] as? [String: Any])
+            #expect(NSDictionary(dictionary: data).isEqual(to: sent["data"] as? [String: Any] ?? [:]))
+        }
+    }
+
     @Test func healthReadinessAndMetricsAnswer() async throws {
         try await withPlainHub { hub in
             #expect(try await hub.get("/health", token: nil).status == 200)

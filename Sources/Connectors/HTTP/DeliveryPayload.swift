@@ -2,26 +2,31 @@ import Foundation
 import Outbox
 
 /// The body Hub POSTs: the message as a CloudEvents 1.0 structured JSON event, its `data` the
-/// stored canonical JSON, spliced in as is.
+/// stored canonical JSON, spliced in as is (it is already JSON; decoding and re-encoding it
+/// per delivery would cost more than the rest of the request).
 enum DeliveryPayload {
-    static func render(_ message: CanonicalMessage) -> String {
-        var fields: [(String, String)] = [
-            ("specversion", quoted("1.0")),
-            ("id", quoted(message.id.uuidString.lowercased())),
-            ("source", quoted(message.source)),
-            ("type", quoted(message.type)),
-        ]
-        if let subject = message.subject { fields.append(("subject", quoted(subject))) }
-        fields.append(("time", quoted(Timestamp.format(message.time))))
-        fields.append(("datacontenttype", quoted(message.dataContentType)))
-        if let correlation = message.correlationId { fields.append(("correlationid", quoted(correlation))) }
-        fields.append(("data", message.data))
-        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    private struct Envelope: Encodable {
+        var specversion = "1.0"
+        var id: String
+        var source: String
+        var type: String
+        var subject: String?
+        var time: String
+        var datacontenttype: String
+        var correlationid: String?
     }
 
-    private static func quoted(_ value: String) -> String {
+    static func render(_ message: CanonicalMessage) -> String {
+        let envelope = Envelope(
+            id: message.id.uuidString.lowercased(), source: message.source, type: message.type,
+            subject: message.subject, time: Timestamp.format(message.time), datacontenttype: message.dataContentType,
+            correlationid: message.correlationId
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes
-        return String(decoding: (try? encoder.encode(value)) ?? Data("\"\"".utf8), as: UTF8.self)
+        // Encoding plain strings cannot fail; the object always ends in "}".
+        var text = String(decoding: (try? encoder.encode(envelope)) ?? Data("{}".utf8), as: UTF8.self)
+        text.removeLast()
+        return text + (text.count > 1 ? "," : "") + "\"data\":" + message.data + "}"
     }
 }

@@ -14,10 +14,7 @@ struct MessageRequest {
 
     init(body: some Collection<UInt8>) throws {
         guard !body.isEmpty else { throw APIError.malformed("the body is empty; expected a JSON object") }
-        let document: JSONValue
-        do {
-            document = try JSONDecoder().decode(JSONValue.self, from: Data(body))
-        } catch {
+        guard let document = JSONValue(parsing: Data(body)) else {
             throw APIError.malformed("the body is not valid JSON")
         }
         guard case .object(let members) = document else { throw APIError.malformed("the body must be a JSON object") }

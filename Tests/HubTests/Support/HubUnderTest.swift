@@ -98,12 +98,17 @@ func withHub(
     let (running, continuation) = AsyncStream<HubRuntime.Running>.makeStream()
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask {
+            // Finishing the stream lets a hub that failed to start fail the test instead of hanging it.
+            defer { continuation.finish() }
             try await HubRuntime.run(config: config, mode: mode, logger: testLogger(), signals: []) { running in
                 continuation.yield(running)
             }
         }
         var iterator = running.makeAsyncIterator()
-        guard let hub = await iterator.next() else { throw TestEnvironmentError(description: "hub did not start") }
+        guard let hub = await iterator.next() else {
+            try await group.waitForAll()  // rethrows why it did not start
+            throw TestEnvironmentError(description: "hub did not start")
+        }
         let underTest = HubUnderTest(baseURL: "http://127.0.0.1:\(hub.port ?? 0)", database: database)
         do {
             try await body(underTest)

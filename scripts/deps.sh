@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what Hub needs and this machine lacks, from Debian's packages.
+#   scripts/deps.sh          what build, run and test need
+#   scripts/deps.sh bench    also the load generator
+set -Eeuo pipefail
+
+need=()
+[[ -x /usr/lib/postgresql/15/bin/postgres ]] || need+=(postgresql-15)
+command -v psql >/dev/null || need+=(postgresql-client-15)
+command -v curl >/dev/null || need+=(curl)
+command -v setpriv >/dev/null || need+=(util-linux)
+if [[ ${1:-} == bench ]]; then
+  command -v wrk >/dev/null || need+=(wrk)
+fi
+
+if ((${#need[@]})); then
+  echo "[deps] installing: ${need[*]}" >&2
+  if [[ $(id -u) != 0 ]]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+command -v swift >/dev/null || { echo "[deps] swift is not on PATH: Hub needs Swift 6 (see README)" >&2; exit 1; }
