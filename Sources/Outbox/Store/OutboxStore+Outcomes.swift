@@ -34,20 +34,16 @@ public struct RecordedOutcome: Sendable {
 }
 
 extension OutboxStore {
-    /// Writes a batch of outcomes: each row's new state and one attempt record per try.
-    /// Only rows still leased to `owner` change, so a relay that lost its lease (and whose row was
-    /// rescued and claimed again elsewhere) cannot overwrite the newer state.
-    ///
-    /// The commit is asynchronous (`synchronous_commit = off`): if the database crashes before
-    /// the WAL reaches disk, these rows are still `delivering` under an expired lease and are
-    /// delivered again. That costs a duplicate, never a loss, and saves one fsync per batch.
+    /// Writes a batch of outcomes, in one statement: each row's new state and one attempt
+    /// record per try. Only rows still leased to `owner` change (and get an attempt record), so
+    /// a relay that lost its lease, whose row was rescued and claimed again elsewhere, cannot
+    /// overwrite the newer state.
     public func record(_ outcomes: [RecordedOutcome], owner: String) async throws {
         guard !outcomes.isEmpty else { return }
         try await run {
-            try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
-                let updated = try await connection.query(
-                    """
+            try await client.query(
+                """
+                WITH updated AS (
                     UPDATE deliveries d
                     SET status = o.status, next_attempt_at = o.next_attempt_at, last_error = nullif(o.error, ''),
                         lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
@@ -57,29 +53,21 @@ extension OutboxStore {
                         AS o(id, status, next_attempt_at, error)
                     WHERE d.id = o.id AND d.status = 'delivering' AND d.lease_owner = \(owner)
                     RETURNING d.id
-                    """,
-                    logger: logger
                 )
-                var stillOurs = Set<UUID>()
-                for try await id in updated.decode(UUID.self) { stillOurs.insert(id) }
-                let kept = outcomes.filter { stillOurs.contains($0.deliveryId) }
-                guard !kept.isEmpty else { return }
-                try await connection.query(
-                    """
-                    INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, outcome, http_status,
-                                                   error, response_excerpt, relay)
-                    SELECT id, attempt, started_at, duration_ms, outcome, nullif(http_status, 0), nullif(error, ''),
-                           nullif(excerpt, ''), \(owner)
-                    FROM unnest(\(kept.map(\.deliveryId))::uuid[], \(kept.map(\.attempt))::integer[],
-                                \(kept.map(\.startedAt))::timestamptz[], \(kept.map(\.durationMilliseconds))::integer[],
-                                \(kept.map(\.outcome))::text[], \(kept.map { $0.httpStatus ?? 0 })::integer[],
-                                \(kept.map { $0.error ?? "" })::text[], \(kept.map { $0.responseExcerpt ?? "" })::text[])
-                        AS a(id, attempt, started_at, duration_ms, outcome, http_status, error, excerpt)
-                    ON CONFLICT (delivery_id, attempt) DO NOTHING
-                    """,
-                    logger: logger
-                )
-            }
+                INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, outcome, http_status,
+                                               error, response_excerpt, relay)
+                SELECT a.id, a.attempt, a.started_at, a.duration_ms, a.outcome, nullif(a.http_status, 0),
+                       nullif(a.error, ''), nullif(a.excerpt, ''), \(owner)
+                FROM unnest(\(outcomes.map(\.deliveryId))::uuid[], \(outcomes.map(\.attempt))::integer[],
+                            \(outcomes.map(\.startedAt))::timestamptz[], \(outcomes.map(\.durationMilliseconds))::integer[],
+                            \(outcomes.map(\.outcome))::text[], \(outcomes.map { $0.httpStatus ?? 0 })::integer[],
+                            \(outcomes.map { $0.error ?? "" })::text[], \(outcomes.map { $0.responseExcerpt ?? "" })::text[])
+                    AS a(id, attempt, started_at, duration_ms, outcome, http_status, error, excerpt)
+                WHERE a.id IN (SELECT id FROM updated)
+                ON CONFLICT (delivery_id, attempt) DO NOTHING
+                """,
+                logger: logger
+            )
         }
     }
 }
