@@ -13,6 +13,31 @@ import Testing
         try #require(answer.json["id"] as? String)
     }
 
+    /// A hub routing every message to one destination, `crm`: a test sink answering by `script`.
+    /// `settings` adds to the destination's config (retry, secret, ...).
+    func withSinkAndHub(
+        settings: String = "", _ script: @escaping TestSink.Script = { _, _ in .init() },
+        _ body: @Sendable (HubUnderTest, TestSink) async throws -> Void
+    ) async throws {
+        let sink = TestSink(script: script)
+        try await sink.serve { sinkURL in
+            try await withHub({ database in
+                testConfig(
+                    database: database,
+                    destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\"\(settings.isEmpty ? "" : ", " + settings) }"],
+                    routes: "  - { match: { type: \"*\" }, to: [crm] }"
+                )
+            }) { hub in try await body(hub, sink) }
+        }
+    }
+
+    /// Posts a message and waits until its one delivery reaches `status`; returns that delivery.
+    func post(to hub: HubUnderTest, until status: String) async throws -> [String: Any] {
+        let id = try messageId(try await hub.post("/v1/messages", #"{"type":"order.created","data":{}}"#))
+        try await eventually(status) { try await hub.deliveries(of: id).first?["status"] as? String == status }
+        return try #require(try await hub.deliveries(of: id).first)
+    }
+
     @Test func anAcceptedMessageArrivesSignedAndVerifiable() async throws {
         let sink = TestSink()
         try await sink.serve { sinkURL in
@@ -53,88 +78,48 @@ import Testing
     }
 
     @Test func threeFailuresThenSuccessRecordsFourAttempts() async throws {
-        let sink = TestSink { _, index in index < 3 ? .init(status: 503) : .init(status: 204) }
-        try await sink.serve { sinkURL in
-            try await withHub({ database in
-                testConfig(
-                    database: database,
-                    destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\", retry: { initial: 10ms, max: 40ms } }"],
-                    routes: "  - { match: { type: \"*\" }, to: [crm] }"
-                )
-            }) { hub in
-                let id = try messageId(try await hub.post("/v1/messages", #"{"type":"order.created","data":{}}"#))
-                try await eventually("delivered") {
-                    try await hub.deliveries(of: id).first?["status"] as? String == "delivered"
-                }
-                let delivery = try #require(try await hub.deliveries(of: id).first)
-                #expect(delivery["attempts"] as? Int == 4)
-                let log = try #require(delivery["attempt_log"] as? [[String: Any]])
-                #expect(log.compactMap { $0["outcome"] as? String } == ["retry", "retry", "retry", "delivered"])
-                #expect(log.compactMap { $0["http_status"] as? Int } == [503, 503, 503, 204])
-                #expect(log.first?["response_excerpt"] as? String == "sink says 503")
-                #expect(sink.received.count == 4)
-                #expect(Set(sink.received.compactMap { $0.headers["webhook-id"] }).count == 1)  // stable across retries
-            }
+        try await withSinkAndHub(settings: "retry: { initial: 10ms, max: 40ms }", { _, index in
+            index < 3 ? .init(status: 503) : .init(status: 204)
+        }) { hub, sink in
+            let delivery = try await post(to: hub, until: "delivered")
+            #expect(delivery["attempts"] as? Int == 4)
+            let log = try #require(delivery["attempt_log"] as? [[String: Any]])
+            #expect(log.compactMap { $0["outcome"] as? String } == ["retry", "retry", "retry", "delivered"])
+            #expect(log.compactMap { $0["http_status"] as? Int } == [503, 503, 503, 204])
+            #expect(log.first?["response_excerpt"] as? String == "sink says 503")
+            #expect(sink.received.count == 4)
+            #expect(Set(sink.received.compactMap { $0.headers["webhook-id"] }).count == 1)  // stable across retries
         }
     }
 
     @Test func alwaysFailingEndsDeadAfterMaxAttempts() async throws {
-        let sink = TestSink { _, _ in .init(status: 500) }
-        try await sink.serve { sinkURL in
-            try await withHub({ database in
-                testConfig(
-                    database: database,
-                    destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\", retry: { max_attempts: 3, initial: 10ms, max: 20ms } }"],
-                    routes: "  - { match: { type: \"*\" }, to: [crm] }"
-                )
-            }) { hub in
-                let id = try messageId(try await hub.post("/v1/messages", #"{"type":"order.created","data":{}}"#))
-                try await eventually("dead") { try await hub.deliveries(of: id).first?["status"] as? String == "dead" }
-                let delivery = try #require(try await hub.deliveries(of: id).first)
-                #expect(delivery["attempts"] as? Int == 3)
-                #expect((delivery["last_error"] as? String)?.contains("gave up after 3 attempts") == true)
-                #expect(sink.received.count == 3)
-            }
+        try await withSinkAndHub(settings: "retry: { max_attempts: 3, initial: 10ms, max: 20ms }", { _, _ in
+            .init(status: 500)
+        }) { hub, sink in
+            let delivery = try await post(to: hub, until: "dead")
+            #expect(delivery["attempts"] as? Int == 3)
+            #expect((delivery["last_error"] as? String)?.contains("gave up after 3 attempts") == true)
+            #expect(sink.received.count == 3)
         }
     }
 
     @Test func aClientErrorIsDeadAtOnce() async throws {
-        let sink = TestSink { _, _ in .init(status: 410) }
-        try await sink.serve { sinkURL in
-            try await withHub({ database in
-                testConfig(
-                    database: database, destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\" }"],
-                    routes: "  - { match: { type: \"*\" }, to: [crm] }"
-                )
-            }) { hub in
-                let id = try messageId(try await hub.post("/v1/messages", #"{"type":"order.created","data":{}}"#))
-                try await eventually("dead") { try await hub.deliveries(of: id).first?["status"] as? String == "dead" }
-                let delivery = try #require(try await hub.deliveries(of: id).first)
-                #expect(delivery["attempts"] as? Int == 1)
-                #expect(delivery["last_error"] as? String == "HTTP 410")
-            }
+        try await withSinkAndHub({ _, _ in .init(status: 410) }) { hub, _ in
+            let delivery = try await post(to: hub, until: "dead")
+            #expect(delivery["attempts"] as? Int == 1)
+            #expect(delivery["last_error"] as? String == "HTTP 410")
         }
     }
 
     @Test func retryAfterIsHonoured() async throws {
-        let sink = TestSink { _, index in index == 0 ? .init(status: 429, headers: ["Retry-After": "1"]) : .init() }
-        try await sink.serve { sinkURL in
-            try await withHub({ database in
-                testConfig(
-                    database: database,
-                    destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\", retry: { initial: 10ms, max: 20ms } }"],
-                    routes: "  - { match: { type: \"*\" }, to: [crm] }"
-                )
-            }) { hub in
-                let id = try messageId(try await hub.post("/v1/messages", #"{"type":"order.created","data":{}}"#))
-                try await eventually("delivered") {
-                    try await hub.deliveries(of: id).first?["status"] as? String == "delivered"
-                }
-                let times = sink.received.map(\.at)
-                #expect(times.count == 2)
-                // Without Retry-After the backoff here is at most 10 ms.
-                #expect(times[1].timeIntervalSince(times[0]) >= 1.0)
-            }
+        try await withSinkAndHub(settings: "retry: { initial: 10ms, max: 20ms }", { _, index in
+            index == 0 ? .init(status: 429, headers: ["Retry-After": "1"]) : .init()
+        }) { hub, sink in
+            _ = try await post(to: hub, until: "delivered")
+            let times = sink.received.map(\.at)
+            #expect(times.count == 2)
+            // Without Retry-After the backoff here is at most 10 ms.
+            #expect(times[1].timeIntervalSince(times[0]) >= 1.0)
         }
     }
 
