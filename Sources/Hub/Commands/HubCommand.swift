@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 
+
 @main
 struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
