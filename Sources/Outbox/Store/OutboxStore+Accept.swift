@@ -7,8 +7,9 @@ extension OutboxStore {
     /// submission whose dedup key exists (committed earlier, or earlier in this same batch)
     /// writes nothing and is answered with the original id.
     ///
-    /// The whole batch is ONE statement (data-modifying CTEs) in its own implicit transaction:
-    /// one round trip and one commit, instead of BEGIN, an INSERT per table, NOTIFY and COMMIT.
+    /// The whole batch is ONE prepared statement (``AcceptStatement``: data-modifying CTEs) in its
+    /// own implicit transaction: one round trip and one commit, instead of BEGIN, an INSERT per
+    /// table, NOTIFY and COMMIT.
     public func accept(_ batch: [Submission]) async throws -> [AcceptResult] {
         guard !batch.isEmpty else { return [] }
         var deliveryIds: [UUID] = [], deliveryMessages: [UUID] = [], deliveryDestinations: [String] = []
@@ -22,52 +23,14 @@ extension OutboxStore {
                 return AcceptedDelivery(id: id, destination: destination)
             })
         }
-        let keyed = batch.filter { $0.dedup != nil }
-        let messages = batch.map(\.message)
+        let statement = AcceptStatement(
+            batch: batch, deliveryIds: deliveryIds, deliveryMessages: deliveryMessages,
+            deliveryDestinations: deliveryDestinations, channel: Self.notifyChannel
+        )
         return try await run {
-            let rows = try await client.query(
-                """
-                WITH keys AS (
-                    INSERT INTO inbound_keys (scope, key, message_id)
-                    SELECT * FROM unnest(\(keyed.map { $0.dedup!.scope })::text[], \(keyed.map { $0.dedup!.key })::text[],
-                                         \(keyed.map(\.message.id))::uuid[])
-                    ON CONFLICT DO NOTHING
-                    RETURNING message_id
-                ), fresh AS (
-                    SELECT * FROM unnest(
-                        \(messages.map(\.id))::uuid[], \(messages.map(\.source))::text[], \(messages.map(\.type))::text[],
-                        \(messages.map { $0.subject ?? "" })::text[], \(messages.map(\.time))::timestamptz[],
-                        \(messages.map(\.dataContentType))::text[], \(messages.map(\.data))::text[],
-                        \(messages.map { $0.idempotencyKey ?? "" })::text[], \(messages.map(\.contentHash))::text[],
-                        \(messages.map(\.receivedAt))::timestamptz[], \(messages.map { $0.correlationId ?? "" })::text[],
-                        \(batch.map { $0.dedup != nil })::boolean[]
-                    ) AS m(id, source, type, subject, time, datacontenttype, data, idempotency_key, content_hash,
-                           received_at, correlation_id, keyed)
-                    WHERE NOT m.keyed OR m.id IN (SELECT message_id FROM keys)
-                ), inserted AS (
-                    -- Arrays cannot carry NULL elements through this driver: empty strings stand for NULL.
-                    INSERT INTO messages (id, source, type, subject, time, datacontenttype, data, idempotency_key,
-                                          content_hash, received_at, correlation_id)
-                    SELECT id, source, type, nullif(subject, ''), time, datacontenttype, data::json,
-                           nullif(idempotency_key, ''), content_hash, received_at, nullif(correlation_id, '')
-                    FROM fresh
-                    RETURNING id
-                ), queued AS (
-                    INSERT INTO deliveries (id, message_id, destination, status)
-                    SELECT d.id, d.message_id, d.destination, 'pending'
-                    FROM unnest(\(deliveryIds)::uuid[], \(deliveryMessages)::uuid[], \(deliveryDestinations)::text[])
-                        AS d(id, message_id, destination)
-                    WHERE d.message_id IN (SELECT id FROM inserted)
-                    RETURNING 1
-                )
-                SELECT id FROM inserted
-                UNION ALL
-                SELECT NULL FROM (SELECT pg_notify(\(Self.notifyChannel), '') FROM (SELECT 1 FROM queued LIMIT 1) q) n
-                """,
-                logger: logger
-            )
+            let rows = try await client.execute(statement, logger: logger)
             var stored = Set<UUID>()
-            for try await id in rows.decode(UUID?.self) {
+            for try await id in rows {
                 if let id { stored.insert(id) }
             }
             let duplicates = batch.filter { !stored.contains($0.message.id) }.compactMap(\.dedup)

@@ -8,54 +8,13 @@ extension OutboxStore {
     public func claim(destination: String, limit: Int, owner: String, lease: Duration) async throws
         -> [ClaimedDelivery]
     {
-        let leaseMilliseconds = Int(lease.seconds * 1000)
+        let statement = ClaimStatement(
+            destination: destination, limit: limit, owner: owner, leaseMilliseconds: Int(lease.seconds * 1000)
+        )
         return try await run {
-            let rows = try await client.query(
-                """
-                WITH due AS (
-                    SELECT id FROM deliveries
-                    WHERE status = 'pending' AND destination = \(destination) AND next_attempt_at <= now()
-                    ORDER BY next_attempt_at, id
-                    LIMIT \(limit)
-                    FOR UPDATE SKIP LOCKED
-                ), claimed AS (
-                    UPDATE deliveries d
-                    SET status = 'delivering', attempts = d.attempts + 1, lease_owner = \(owner),
-                        lease_expires_at = now() + make_interval(secs => \(leaseMilliseconds) / 1000.0),
-                        updated_at = now()
-                    FROM due WHERE d.id = due.id
-                    RETURNING d.id, d.message_id, d.attempts, d.created_at
-                )
-                SELECT c.id, c.attempts, c.created_at, m.id, m.source, m.type, m.subject, m.time,
-                       m.datacontenttype, m.data::text, m.idempotency_key, m.content_hash, m.received_at,
-                       m.correlation_id
-                FROM claimed c JOIN messages m ON m.id = c.message_id
-                """,
-                logger: logger
-            )
             var claimed: [ClaimedDelivery] = []
-            for try await row in rows {
-                let columns = row.makeRandomAccess()
-                let message = CanonicalMessage(
-                    id: try columns[3].decode(UUID.self),
-                    source: try columns[4].decode(String.self),
-                    type: try columns[5].decode(String.self),
-                    subject: try columns[6].decode(String?.self),
-                    time: try columns[7].decode(Date.self),
-                    dataContentType: try columns[8].decode(String.self),
-                    data: try columns[9].decode(String.self),
-                    idempotencyKey: try columns[10].decode(String?.self),
-                    contentHash: try columns[11].decode(String.self),
-                    receivedAt: try columns[12].decode(Date.self),
-                    correlationId: try columns[13].decode(String?.self)
-                )
-                claimed.append(ClaimedDelivery(
-                    id: try columns[0].decode(UUID.self),
-                    destination: destination,
-                    attempt: try columns[1].decode(Int.self),
-                    createdAt: try columns[2].decode(Date.self),
-                    message: message
-                ))
+            for try await delivery in try await client.execute(statement, logger: logger) {
+                claimed.append(delivery)
             }
             return claimed
         }

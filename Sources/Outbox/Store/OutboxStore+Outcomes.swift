@@ -34,40 +34,14 @@ public struct RecordedOutcome: Sendable {
 }
 
 extension OutboxStore {
-    /// Writes a batch of outcomes, in one statement: each row's new state and one attempt
+    /// Writes a batch of outcomes, in one prepared statement (``RecordStatement``): each row's new state and one attempt
     /// record per try. Only rows still leased to `owner` change (and get an attempt record), so
     /// a relay that lost its lease, whose row was rescued and claimed again elsewhere, cannot
     /// overwrite the newer state.
     public func record(_ outcomes: [RecordedOutcome], owner: String) async throws {
         guard !outcomes.isEmpty else { return }
         try await run {
-            try await client.query(
-                """
-                WITH updated AS (
-                    UPDATE deliveries d
-                    SET status = o.status, next_attempt_at = o.next_attempt_at, last_error = nullif(o.error, ''),
-                        lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
-                        delivered_at = CASE WHEN o.status = 'delivered' THEN now() END
-                    FROM unnest(\(outcomes.map(\.deliveryId))::uuid[], \(outcomes.map(\.status.rawValue))::text[],
-                                \(outcomes.map(\.nextAttemptAt))::timestamptz[], \(outcomes.map { $0.error ?? "" })::text[])
-                        AS o(id, status, next_attempt_at, error)
-                    WHERE d.id = o.id AND d.status = 'delivering' AND d.lease_owner = \(owner)
-                    RETURNING d.id
-                )
-                INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, outcome, http_status,
-                                               error, response_excerpt, relay)
-                SELECT a.id, a.attempt, a.started_at, a.duration_ms, a.outcome, nullif(a.http_status, 0),
-                       nullif(a.error, ''), nullif(a.excerpt, ''), \(owner)
-                FROM unnest(\(outcomes.map(\.deliveryId))::uuid[], \(outcomes.map(\.attempt))::integer[],
-                            \(outcomes.map(\.startedAt))::timestamptz[], \(outcomes.map(\.durationMilliseconds))::integer[],
-                            \(outcomes.map(\.outcome))::text[], \(outcomes.map { $0.httpStatus ?? 0 })::integer[],
-                            \(outcomes.map { $0.error ?? "" })::text[], \(outcomes.map { $0.responseExcerpt ?? "" })::text[])
-                    AS a(id, attempt, started_at, duration_ms, outcome, http_status, error, excerpt)
-                WHERE a.id IN (SELECT id FROM updated)
-                ON CONFLICT (delivery_id, attempt) DO NOTHING
-                """,
-                logger: logger
-            )
+            for try await _ in try await client.execute(RecordStatement(outcomes: outcomes, owner: owner), logger: logger) {}
         }
     }
 }

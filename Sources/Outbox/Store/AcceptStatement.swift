@@ -1,0 +1,76 @@
+import Foundation
+import PostgresNIO
+
+/// The ingest batch as a prepared statement: Postgres parses and plans it once per connection
+/// instead of once per batch (about 0.6 ms each time, measured). See ``OutboxStore/accept(_:)``.
+struct AcceptStatement: PostgresPreparedStatement {
+    typealias Row = UUID?
+
+    static let sql = """
+        WITH keys AS (
+            INSERT INTO inbound_keys (scope, key, message_id)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[])
+            ON CONFLICT DO NOTHING
+            RETURNING message_id
+        ), fresh AS (
+            SELECT * FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[],
+                                 $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::text[], $15::boolean[])
+                AS m(id, source, type, subject, time, datacontenttype, data, idempotency_key, content_hash,
+                     received_at, correlation_id, keyed)
+            WHERE NOT m.keyed OR m.id IN (SELECT message_id FROM keys)
+        ), inserted AS (
+            -- Arrays cannot carry NULL elements through this driver: empty strings stand for NULL.
+            INSERT INTO messages (id, source, type, subject, time, datacontenttype, data, idempotency_key,
+                                  content_hash, received_at, correlation_id)
+            SELECT id, source, type, nullif(subject, ''), time, datacontenttype, data::json,
+                   nullif(idempotency_key, ''), content_hash, received_at, nullif(correlation_id, '')
+            FROM fresh
+            RETURNING id
+        ), queued AS (
+            INSERT INTO deliveries (id, message_id, destination, status)
+            SELECT d.id, d.message_id, d.destination, 'pending'
+            FROM unnest($16::uuid[], $17::uuid[], $18::text[]) AS d(id, message_id, destination)
+            WHERE d.message_id IN (SELECT id FROM inserted)
+            RETURNING 1
+        )
+        SELECT id FROM inserted
+        UNION ALL
+        SELECT NULL FROM (SELECT pg_notify($19, '') FROM (SELECT 1 FROM queued LIMIT 1) q) n
+        """
+
+    var batch: [Submission]
+    var deliveryIds: [UUID]
+    var deliveryMessages: [UUID]
+    var deliveryDestinations: [String]
+    var channel: String
+
+    func makeBindings() throws -> PostgresBindings {
+        let keyed = batch.filter { $0.dedup != nil }
+        let messages = batch.map(\.message)
+        var bindings = PostgresBindings(capacity: 19)
+        bindings.append(keyed.map { $0.dedup!.scope })
+        bindings.append(keyed.map { $0.dedup!.key })
+        bindings.append(keyed.map(\.message.id))
+        bindings.append(messages.map(\.id))
+        bindings.append(messages.map(\.source))
+        bindings.append(messages.map(\.type))
+        bindings.append(messages.map { $0.subject ?? "" })
+        bindings.append(messages.map(\.time))
+        bindings.append(messages.map(\.dataContentType))
+        bindings.append(messages.map(\.data))
+        bindings.append(messages.map { $0.idempotencyKey ?? "" })
+        bindings.append(messages.map(\.contentHash))
+        bindings.append(messages.map(\.receivedAt))
+        bindings.append(messages.map { $0.correlationId ?? "" })
+        bindings.append(batch.map { $0.dedup != nil })
+        bindings.append(deliveryIds)
+        bindings.append(deliveryMessages)
+        bindings.append(deliveryDestinations)
+        bindings.append(channel)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(UUID?.self)
+    }
+}

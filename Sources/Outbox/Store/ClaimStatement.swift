@@ -1,0 +1,65 @@
+import Foundation
+import PostgresNIO
+
+/// The relay's claim as a prepared statement (planned once per connection, run hundreds of
+/// times a second). See ``OutboxStore/claim(destination:limit:owner:lease:)``.
+struct ClaimStatement: PostgresPreparedStatement {
+    typealias Row = ClaimedDelivery
+
+    static let sql = """
+        WITH due AS (
+            SELECT id FROM deliveries
+            WHERE status = 'pending' AND destination = $1 AND next_attempt_at <= now()
+            ORDER BY next_attempt_at, id
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+            UPDATE deliveries d
+            SET status = 'delivering', attempts = d.attempts + 1, lease_owner = $3,
+                lease_expires_at = now() + make_interval(secs => $4::bigint / 1000.0), updated_at = now()
+            FROM due WHERE d.id = due.id
+            RETURNING d.id, d.message_id, d.attempts, d.created_at
+        )
+        SELECT c.id, c.attempts, c.created_at, m.id, m.source, m.type, m.subject, m.time, m.datacontenttype,
+               m.data::text, m.idempotency_key, m.content_hash, m.received_at, m.correlation_id
+        FROM claimed c JOIN messages m ON m.id = c.message_id
+        """
+
+    var destination: String
+    var limit: Int
+    var owner: String
+    var leaseMilliseconds: Int
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 4)
+        bindings.append(destination)
+        bindings.append(limit)
+        bindings.append(owner)
+        bindings.append(leaseMilliseconds)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        let columns = row.makeRandomAccess()
+        let message = CanonicalMessage(
+            id: try columns[3].decode(UUID.self),
+            source: try columns[4].decode(String.self),
+            type: try columns[5].decode(String.self),
+            subject: try columns[6].decode(String?.self),
+            time: try columns[7].decode(Date.self),
+            dataContentType: try columns[8].decode(String.self),
+            data: try columns[9].decode(String.self),
+            idempotencyKey: try columns[10].decode(String?.self),
+            contentHash: try columns[11].decode(String.self),
+            receivedAt: try columns[12].decode(Date.self),
+            correlationId: try columns[13].decode(String?.self)
+        )
+        return ClaimedDelivery(
+            id: try columns[0].decode(UUID.self),
+            destination: destination,
+            attempt: try columns[1].decode(Int.self),
+            createdAt: try columns[2].decode(Date.self),
+            message: message
+        )
+    }
+}
