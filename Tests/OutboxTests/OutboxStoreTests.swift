@@ -100,8 +100,8 @@ func submission(_ type: String = "order.created", to destinations: [String] = ["
             // b lost its lease: its late report must not overwrite the rescued rows.
             let stale = second.map { delivery in
                 RecordedOutcome(
-                    deliveryId: delivery.id, attempt: 1, status: .delivered, nextAttemptAt: Date(), startedAt: Date(),
-                    durationMilliseconds: 1, outcome: "delivered", httpStatus: 200, error: nil, responseExcerpt: nil
+                    deliveryId: delivery.id, status: .delivered, nextAttemptAt: Date(),
+                    attempt: DeliveryAttempt(attempt: 1, startedAt: Date(), durationMilliseconds: 1, outcome: "delivered")
                 )
             }
             try await store.record(stale, owner: "b")
@@ -117,9 +117,11 @@ func submission(_ type: String = "order.created", to destinations: [String] = ["
             _ = try await store.accept([submission()])
             let claimed = try await store.claim(destination: "crm", limit: 1, owner: "a", lease: .seconds(60))
             let retry = RecordedOutcome(
-                deliveryId: claimed[0].id, attempt: 1, status: .pending, nextAttemptAt: Date().addingTimeInterval(0.5),
-                startedAt: Date(), durationMilliseconds: 3, outcome: "retry", httpStatus: 503, error: "HTTP 503",
-                responseExcerpt: "busy"
+                deliveryId: claimed[0].id, status: .pending, nextAttemptAt: Date().addingTimeInterval(0.5),
+                attempt: DeliveryAttempt(
+                    attempt: 1, startedAt: Date(), durationMilliseconds: 3, outcome: "retry", httpStatus: 503,
+                    error: "HTTP 503", responseExcerpt: "busy"
+                )
             )
             try await store.record([retry], owner: "a")
             #expect(try await store.claim(destination: "crm", limit: 1, owner: "a", lease: .seconds(60)).isEmpty)

@@ -26,13 +26,28 @@ public struct ClaimedDelivery: Sendable {
 
 /// One recorded try of a delivery.
 public struct DeliveryAttempt: Sendable, Equatable {
+    /// The number of this try, counting from 1.
     public var attempt: Int
     public var startedAt: Date
     public var durationMilliseconds: Int
+    /// A short word for the log: delivered, retry, dead, or lost (its relay died).
     public var outcome: String
     public var httpStatus: Int?
     public var error: String?
     public var responseExcerpt: String?
+
+    public init(
+        attempt: Int, startedAt: Date, durationMilliseconds: Int, outcome: String, httpStatus: Int? = nil,
+        error: String? = nil, responseExcerpt: String? = nil
+    ) {
+        self.attempt = attempt
+        self.startedAt = startedAt
+        self.durationMilliseconds = durationMilliseconds
+        self.outcome = outcome
+        self.httpStatus = httpStatus
+        self.error = error
+        self.responseExcerpt = responseExcerpt
+    }
 }
 
 /// A delivery as ops see it.

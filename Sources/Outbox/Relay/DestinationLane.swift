@@ -157,9 +157,11 @@ final class DestinationLane: Sendable {
             }
         }
         return RecordedOutcome(
-            deliveryId: delivery.id, attempt: delivery.attempt, status: status, nextAttemptAt: nextAttemptAt,
-            startedAt: startedAt, durationMilliseconds: Int(elapsed.seconds * 1000), outcome: word,
-            httpStatus: outcome.httpStatus, error: error, responseExcerpt: outcome.responseExcerpt
+            deliveryId: delivery.id, status: status, nextAttemptAt: nextAttemptAt,
+            attempt: DeliveryAttempt(
+                attempt: delivery.attempt, startedAt: startedAt, durationMilliseconds: Int(elapsed.seconds * 1000),
+                outcome: word, httpStatus: outcome.httpStatus, error: error, responseExcerpt: outcome.responseExcerpt
+            )
         )
     }
 

@@ -4,32 +4,17 @@ import PostgresNIO
 /// The result of one try, as the relay decided it: the row's next state and the attempt record.
 public struct RecordedOutcome: Sendable {
     public var deliveryId: UUID
-    public var attempt: Int
     /// `.delivered`, `.dead`, or `.pending` for a retry at `nextAttemptAt`.
     public var status: DeliveryStatus
     public var nextAttemptAt: Date
-    public var startedAt: Date
-    public var durationMilliseconds: Int
-    /// A short word for the attempt log: delivered, retry, dead.
-    public var outcome: String
-    public var httpStatus: Int?
-    public var error: String?
-    public var responseExcerpt: String?
+    /// The try itself, as the attempt log keeps it.
+    public var attempt: DeliveryAttempt
 
-    public init(
-        deliveryId: UUID, attempt: Int, status: DeliveryStatus, nextAttemptAt: Date, startedAt: Date,
-        durationMilliseconds: Int, outcome: String, httpStatus: Int?, error: String?, responseExcerpt: String?
-    ) {
+    public init(deliveryId: UUID, status: DeliveryStatus, nextAttemptAt: Date, attempt: DeliveryAttempt) {
         self.deliveryId = deliveryId
-        self.attempt = attempt
         self.status = status
         self.nextAttemptAt = nextAttemptAt
-        self.startedAt = startedAt
-        self.durationMilliseconds = durationMilliseconds
-        self.outcome = outcome
-        self.httpStatus = httpStatus
-        self.error = error
-        self.responseExcerpt = responseExcerpt
+        self.attempt = attempt
     }
 }
 

@@ -34,14 +34,14 @@ struct RecordStatement: PostgresPreparedStatement {
         bindings.append(outcomes.map(\.deliveryId))
         bindings.append(outcomes.map(\.status.rawValue))
         bindings.append(outcomes.map(\.nextAttemptAt))
-        bindings.append(outcomes.map { $0.error ?? "" })
-        bindings.append(outcomes.map { Int32($0.attempt) })
-        bindings.append(outcomes.map(\.startedAt))
-        bindings.append(outcomes.map { Int32(clamping: $0.durationMilliseconds) })
-        bindings.append(outcomes.map(\.outcome))
-        bindings.append(outcomes.map { Int32($0.httpStatus ?? 0) })
+        bindings.append(outcomes.map { $0.attempt.error ?? "" })
+        bindings.append(outcomes.map { Int32($0.attempt.attempt) })
+        bindings.append(outcomes.map(\.attempt.startedAt))
+        bindings.append(outcomes.map { Int32(clamping: $0.attempt.durationMilliseconds) })
+        bindings.append(outcomes.map(\.attempt.outcome))
+        bindings.append(outcomes.map { Int32($0.attempt.httpStatus ?? 0) })
         bindings.append(owner)
-        bindings.append(outcomes.map { $0.responseExcerpt ?? "" })
+        bindings.append(outcomes.map { $0.attempt.responseExcerpt ?? "" })
         return bindings
     }
 
