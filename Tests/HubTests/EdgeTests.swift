@@ -147,6 +147,7 @@ import Testing
             #expect(metrics.body.contains("hub_messages_accepted_total"))
             #expect(metrics.body.contains(#"hub_backlog{destination="crm"}"#))
             #expect(metrics.body.contains(#"hub_oldest_pending_seconds{destination="crm"}"#))
+            #expect(metrics.body.contains(#"hub_http_request_duration_seconds_count{route="/v1/messages",method="POST",status="202"} 1"#))
         }
     }
 }

@@ -7,8 +7,8 @@ enum HTTPEdge {
         -> Router<HubRequestContext>
     {
         let router = Router(context: HubRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: EdgeMiddleware())
-        router.add(middleware: MetricsMiddleware())
         HealthController(store: store, migrator: Migrator(client: store.client, logger: store.logger), metrics: metrics)
             .register(on: router)
         let v1 = router.group("v1").add(middleware: AuthMiddleware(authenticator: Authenticator(tokens: config.auth.tokens)))
