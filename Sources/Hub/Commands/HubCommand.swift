@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 
-
 @main
 struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
