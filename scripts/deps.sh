@@ -20,4 +20,7 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# The contract check in make test.
+python3 -c 'import openapi_spec_validator' 2>/dev/null || python3 -m pip install -q openapi-spec-validator
+
 command -v swift >/dev/null || { echo "[deps] swift is not on PATH: Hub needs Swift 6 (see README)" >&2; exit 1; }

@@ -10,6 +10,8 @@ scripts/services.sh start >/dev/null
 trap 'scripts/services.sh stop' EXIT
 source "$HUB_SERVICES_ROOT/env"
 
+for contract in contracts/*/openapi.yaml; do python3 -m openapi_spec_validator "$contract"; done
+
 swift build --build-tests   # builds the hub executable too: the crash tests run it as a process
 # The outage tests cut a database's connections; they run in their own process, after the rest,
 # so the suite's parallel load does not share a process with a deliberately broken pool.
