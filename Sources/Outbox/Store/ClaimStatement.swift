@@ -20,8 +20,7 @@ struct ClaimStatement: PostgresPreparedStatement {
             FROM due WHERE d.id = due.id
             RETURNING d.id, d.message_id, d.attempts, d.created_at
         )
-        SELECT c.id, c.attempts, c.created_at, m.id, m.source, m.type, m.subject, m.time, m.datacontenttype,
-               m.data::text, m.idempotency_key, m.content_hash, m.received_at, m.correlation_id
+        SELECT c.id, c.attempts, c.created_at, \(CanonicalMessage.columns)
         FROM claimed c JOIN messages m ON m.id = c.message_id
         """
 
@@ -41,19 +40,7 @@ struct ClaimStatement: PostgresPreparedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
         let columns = row.makeRandomAccess()
-        let message = CanonicalMessage(
-            id: try columns[3].decode(UUID.self),
-            source: try columns[4].decode(String.self),
-            type: try columns[5].decode(String.self),
-            subject: try columns[6].decode(String?.self),
-            time: try columns[7].decode(Date.self),
-            dataContentType: try columns[8].decode(String.self),
-            data: try columns[9].decode(String.self),
-            idempotencyKey: try columns[10].decode(String?.self),
-            contentHash: try columns[11].decode(String.self),
-            receivedAt: try columns[12].decode(Date.self),
-            correlationId: try columns[13].decode(String?.self)
-        )
+        let message = try CanonicalMessage(row: columns, startingAt: 3)
         return ClaimedDelivery(
             id: try columns[0].decode(UUID.self),
             destination: destination,

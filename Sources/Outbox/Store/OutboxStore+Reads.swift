@@ -6,24 +6,11 @@ extension OutboxStore {
     public func message(id: UUID) async throws -> MessageRecord? {
         try await run {
             let messageRows = try await client.query(
-                """
-                SELECT id, source, type, subject, time, datacontenttype, data::text, idempotency_key, content_hash,
-                       received_at, correlation_id
-                FROM messages WHERE id = \(id)
-                """,
-                logger: logger
+                "SELECT \(unescaped: CanonicalMessage.columns) FROM messages m WHERE m.id = \(id)", logger: logger
             )
             var found: CanonicalMessage?
             for try await row in messageRows {
-                let c = row.makeRandomAccess()
-                found = CanonicalMessage(
-                    id: try c[0].decode(UUID.self), source: try c[1].decode(String.self),
-                    type: try c[2].decode(String.self), subject: try c[3].decode(String?.self),
-                    time: try c[4].decode(Date.self), dataContentType: try c[5].decode(String.self),
-                    data: try c[6].decode(String.self), idempotencyKey: try c[7].decode(String?.self),
-                    contentHash: try c[8].decode(String.self), receivedAt: try c[9].decode(Date.self),
-                    correlationId: try c[10].decode(String?.self)
-                )
+                found = try CanonicalMessage(row: row.makeRandomAccess(), startingAt: 0)
             }
             guard let message = found else { return nil }
             return MessageRecord(message: message, deliveries: try await deliveries(ofMessage: id))
