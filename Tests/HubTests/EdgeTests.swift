@@ -139,6 +139,8 @@ import Testing
     @Test func healthReadinessAndMetricsAnswer() async throws {
         try await withPlainHub { hub in
             #expect(try await hub.get("/health", token: nil).status == 200)
+            // A destination with nothing queued yet still has its series, at 0.
+            #expect(try await hub.get("/metrics", token: nil).body.contains(#"hub_backlog{destination="crm"} 0"#))
             let ready = try await hub.get("/ready", token: nil)
             #expect(ready.status == 200 && ready.json["status"] as? String == "ready")
             _ = try await hub.post("/v1/messages", #"{"type":"order.created","data":{}}"#)

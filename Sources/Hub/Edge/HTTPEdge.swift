@@ -9,8 +9,10 @@ enum HTTPEdge {
         let router = Router(context: HubRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: EdgeMiddleware())
-        HealthController(store: store, migrator: Migrator(client: store.client, logger: store.logger), metrics: metrics)
-            .register(on: router)
+        HealthController(
+            store: store, migrator: Migrator(client: store.client, logger: store.logger), metrics: metrics,
+            destinations: config.destinations.map(\.name)
+        ).register(on: router)
         let v1 = router.group("v1").add(middleware: AuthMiddleware(authenticator: Authenticator(tokens: config.auth.tokens)))
         MessagesController(
             writer: writer, store: store, router: MessageRouter(routes: config.routes), maxBody: config.server.maxBody

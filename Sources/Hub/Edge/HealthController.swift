@@ -8,6 +8,8 @@ struct HealthController: Sendable {
     let store: OutboxStore
     let migrator: Migrator
     let metrics: HubMetrics
+    /// Configured destinations: each reports a backlog, 0 included, from the first scrape.
+    let destinations: [String]
 
     func register(on router: Router<HubRequestContext>) {
         router.get("health") { _, _ in try JSONBody.response(status: .ok, ["status": "ok"]) }
@@ -33,7 +35,7 @@ struct HealthController: Sendable {
 
     @Sendable func scrape(_ request: Request, context: HubRequestContext) async throws -> Response {
         if let backlog = try? await withDeadline(.seconds(2), operation: { try await store.backlog() }) {
-            metrics.update(backlog: backlog)
+            metrics.update(backlog: backlog, configured: destinations)
         }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
