@@ -16,14 +16,19 @@ enum DeliveryPayload {
         var correlationid: String?
     }
 
+    /// Shared: JSONEncoder is safe to use from several tasks, and making one per delivery shows in profiles.
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        return encoder
+    }()
+
     static func render(_ message: CanonicalMessage) -> String {
         let envelope = Envelope(
             id: message.id.uuidString.lowercased(), source: message.source, type: message.type,
             subject: message.subject, time: Timestamp.format(message.time), datacontenttype: message.dataContentType,
             correlationid: message.correlationId
         )
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
         // Encoding plain strings cannot fail; the object always ends in "}".
         var text = String(decoding: (try? encoder.encode(envelope)) ?? Data("{}".utf8), as: UTF8.self)
         text.removeLast()

@@ -83,12 +83,15 @@ enum ConfigLoader {
 
     private static func auth(_ node: ConfigNode) throws -> AuthConfig {
         var auth = AuthConfig()
-        for (_, value) in try node.mapping(allowed: ["tokens"]) {
-            auth.tokens = try value.sequence().map(token)
-        }
         var names = Set<String>()
-        for (token, node) in zip(auth.tokens, try node.mapping().flatMap { try $0.value.sequence() }) {
-            guard names.insert(token.name).inserted else { throw node.error("token name '\(token.name)' is used twice") }
+        for (_, tokens) in try node.mapping(allowed: ["tokens"]) {
+            for entry in try tokens.sequence() {
+                let parsed = try token(entry)
+                guard names.insert(parsed.name).inserted else {
+                    throw entry.error("token name '\(parsed.name)' is used twice")
+                }
+                auth.tokens.append(parsed)
+            }
         }
         return auth
     }

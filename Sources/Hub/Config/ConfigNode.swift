@@ -57,14 +57,6 @@ struct ConfigNode {
         return value
     }
 
-    func bool() throws -> Bool {
-        switch try string().lowercased() {
-        case "true", "yes", "on": return true
-        case "false", "no", "off": return false
-        case let other: throw error("expected true or false, got '\(other)'")
-        }
-    }
-
     func duration() throws -> Duration {
         let text = try string()
         guard let value = Units.duration(text) else {

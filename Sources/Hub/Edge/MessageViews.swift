@@ -10,6 +10,13 @@ struct AcceptedView: Encodable {
     }
     var id: String
     var deliveries: [Delivery]
+
+    init(id: UUID, deliveries: [(id: UUID, destination: String, status: DeliveryStatus)]) {
+        self.id = id.lowercasedString
+        self.deliveries = deliveries.map {
+            Delivery(id: $0.id.lowercasedString, destination: $0.destination, status: $0.status.rawValue)
+        }
+    }
 }
 
 /// A stored message with its deliveries, as `GET /v1/messages/{id}` shows it.

@@ -32,20 +32,14 @@ struct MessagesController: Sendable {
         switch try await writer.submit(submission) {
         case .accepted(let id, let deliveries):
             context.logger.debug("accepted", metadata: ["hub.message.id": "\(id)"])
-            return try JSONBody.response(status: .accepted, AcceptedView(
-                id: id.lowercasedString,
-                deliveries: deliveries.map { .init(id: $0.id.lowercasedString, destination: $0.destination, status: "pending") }
-            ))
+            let pending = deliveries.map { (id: $0.id, destination: $0.destination, status: DeliveryStatus.pending) }
+            return try JSONBody.response(status: .accepted, AcceptedView(id: id, deliveries: pending))
         case .duplicate(let originalId):
-            let deliveries = try await store.deliveries(ofMessage: originalId)
+            let current = try await store.deliveries(ofMessage: originalId).map {
+                (id: $0.id, destination: $0.destination, status: $0.status)
+            }
             return try JSONBody.response(
-                status: .ok,
-                AcceptedView(
-                    id: originalId.lowercasedString,
-                    deliveries: deliveries.map {
-                        .init(id: $0.id.lowercasedString, destination: $0.destination, status: $0.status.rawValue)
-                    }
-                ),
+                status: .ok, AcceptedView(id: originalId, deliveries: current),
                 headers: [HTTPField.Name("Idempotent-Replayed")!: "true"]
             )
         }

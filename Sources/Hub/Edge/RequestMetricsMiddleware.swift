@@ -1,5 +1,6 @@
 import Hummingbird
 import Metrics
+import Outbox
 import Synchronization
 
 /// `hub_http_request_duration_seconds{route, method, status}`: a histogram per endpoint and
@@ -40,7 +41,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let route = context.endpointPath ?? "unmatched"
         let elapsed = ContinuousClock.now - start
         handles.timer(for: Key(route: route, method: request.method.rawValue, status: Int(response.status.code)))
-            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            .recordNanoseconds(Int64(elapsed.seconds * 1e9))
         return response
     }
 }

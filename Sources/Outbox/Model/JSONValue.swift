@@ -51,12 +51,17 @@ extension JSONValue: Codable {
 }
 
 extension JSONValue {
-    /// Canonical text: keys sorted, no insignificant whitespace, slashes unescaped.
-    public var canonicalText: String {
+    /// One encoder for every message: it is safe to share, and cheaper than one per call.
+    private static let canonicalEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// Canonical text: keys sorted, no insignificant whitespace, slashes unescaped.
+    public var canonicalText: String {
         // Encoding a JSONValue cannot fail: every case maps onto a JSON primitive.
-        let data = (try? encoder.encode(self)) ?? Data("null".utf8)
+        let data = (try? Self.canonicalEncoder.encode(self)) ?? Data("null".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -69,15 +74,5 @@ extension JSONValue {
     public init?(parsing data: Data) {
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: data) else { return nil }
         self = value
-    }
-
-    public subscript(key: String) -> JSONValue? {
-        if case .object(let members) = self { return members[key] }
-        return nil
-    }
-
-    public var stringValue: String? {
-        if case .string(let value) = self { return value }
-        return nil
     }
 }

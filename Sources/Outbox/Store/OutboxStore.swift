@@ -22,9 +22,4 @@ public struct OutboxStore: Sendable {
             throw StoreError.classify(error)
         }
     }
-
-    /// True when the database answers a trivial query.
-    public func ping() async -> Bool {
-        (try? await client.query("SELECT 1", logger: logger)) != nil
-    }
 }

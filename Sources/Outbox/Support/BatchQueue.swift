@@ -58,6 +58,4 @@ public final class BatchQueue<Element: Sendable>: Sendable {
         }
         for waiter in waiters { waiter.resume(returning: nil) }
     }
-
-    public var count: Int { state.withLock { $0.items.count } }
 }
