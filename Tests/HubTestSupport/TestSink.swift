@@ -20,11 +20,20 @@ public final class TestSink: Sendable {
         public var status: Int
         public var headers: [String: String]
         public var delay: Duration
+        /// The answer's body; by default "sink says <status>".
+        public var body: String?
+        /// Runs after the answer has gone out, as a vendor that calls back later would.
+        public var followUp: (@Sendable () async -> Void)?
 
-        public init(status: Int = 200, headers: [String: String] = [:], delay: Duration = .zero) {
+        public init(
+            status: Int = 200, headers: [String: String] = [:], delay: Duration = .zero, body: String? = nil,
+            followUp: (@Sendable () async -> Void)? = nil
+        ) {
             self.status = status
             self.headers = headers
             self.delay = delay
+            self.body = body
+            self.followUp = followUp
         }
     }
 
@@ -33,9 +42,12 @@ public final class TestSink: Sendable {
 
     private let script: Script
     private let log = Mutex<[Received]>([])
+    private let followUps: AsyncStream<@Sendable () async -> Void>
+    private let followUpQueue: AsyncStream<@Sendable () async -> Void>.Continuation
 
     public init(script: @escaping Script = { _, _ in Reply() }) {
         self.script = script
+        (followUps, followUpQueue) = AsyncStream.makeStream()
     }
 
     public var received: [Received] { log.withLock { $0 } }
@@ -56,7 +68,9 @@ public final class TestSink: Sendable {
             if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
             var fields = HTTPFields()
             for (name, value) in reply.headers { fields[HTTPField.Name(name)!] = value }
-            return Response(status: .init(code: reply.status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: "sink says \(reply.status)")))
+            if let followUp = reply.followUp { self.followUpQueue.yield(followUp) }
+            let answer = reply.body ?? "sink says \(reply.status)"
+            return Response(status: .init(code: reply.status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: answer)))
         }
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(
@@ -70,13 +84,27 @@ public final class TestSink: Sendable {
                 try await group.run()
                 return nil
             }
+            tasks.addTask {
+                // Follow-ups start a moment after their answer so the caller has it first.
+                await withDiscardingTaskGroup { running in
+                    for await followUp in self.followUps {
+                        running.addTask {
+                            try? await Task.sleep(for: .milliseconds(20))
+                            await followUp()
+                        }
+                    }
+                }
+                return nil
+            }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw TestEnvironmentError(description: "sink did not start") }
             do {
                 let result = try await body("http://127.0.0.1:\(port)")
+                followUpQueue.finish()
                 await group.triggerGracefulShutdown()
                 return result
             } catch {
+                followUpQueue.finish()
                 await group.triggerGracefulShutdown()
                 throw error
             }

@@ -14,17 +14,25 @@ public struct HTTPConnector: Connector {
         /// Signs with Standard Webhooks when set.
         public var secret: String?
         public var headers: [(String, String)]
+        /// Keep the whole 2xx answer (a sync vendor's job result), up to ``resultLimit``.
+        public var keepsResponseBody: Bool
 
-        public init(url: String, timeout: Duration = .seconds(5), secret: String? = nil, headers: [(String, String)] = []) {
+        public init(
+            url: String, timeout: Duration = .seconds(5), secret: String? = nil, headers: [(String, String)] = [],
+            keepsResponseBody: Bool = false
+        ) {
             self.url = url
             self.timeout = timeout
             self.secret = secret
             self.headers = headers
+            self.keepsResponseBody = keepsResponseBody
         }
     }
 
     /// How much of a response body is kept in the attempt log.
     static let excerptLimit = 512
+    /// The largest job result a sync vendor may answer with.
+    public static let resultLimit = 1 << 20
 
     private let client: HTTPClient
     private let configuration: Configuration
@@ -45,9 +53,19 @@ public struct HTTPConnector: Connector {
         do {
             let timeout = TimeAmount.nanoseconds(Int64(configuration.timeout.seconds * 1e9))
             let response = try await client.execute(request, timeout: timeout)
-            let answer = try await response.body.collect(upTo: 64 * 1024)
+            let keep = configuration.keepsResponseBody ? Self.resultLimit : Self.excerptLimit
+            let (answer, complete) = try await Self.read(response.body, keeping: keep)
             let excerpt = answer.getString(at: answer.readerIndex, length: min(answer.readableBytes, Self.excerptLimit))
-            return Self.classify(status: Int(response.status.code), headers: response.headers, excerpt: excerpt)
+            var outcome = Self.classify(status: Int(response.status.code), headers: response.headers, excerpt: excerpt)
+            if configuration.keepsResponseBody, outcome.verdict == .delivered {
+                guard complete else {
+                    outcome.verdict = .permanent
+                    outcome.error = "the result is larger than \(Self.resultLimit) bytes"
+                    return outcome
+                }
+                outcome.responseBody = String(buffer: answer)
+            }
+            return outcome
         } catch {
             return DeliveryOutcome(verdict: .retry(after: nil), error: Self.describe(error))
         }
@@ -70,6 +88,23 @@ public struct HTTPConnector: Connector {
         if let correlation = delivery.message.correlationId { headers.add(name: "X-Request-Id", value: correlation) }
         for (name, value) in configuration.headers { headers.add(name: name, value: value) }
         return headers
+    }
+
+    /// Reads the whole answer, keeping its first `limit` bytes: a long body is drained, not an error,
+    /// so the connection can be reused. `complete` says whether everything fit.
+    private static func read(_ body: HTTPClientResponse.Body, keeping limit: Int) async throws
+        -> (ByteBuffer, complete: Bool)
+    {
+        var kept = ByteBuffer()
+        var complete = true
+        for try await var chunk in body {
+            let room = limit - kept.readableBytes
+            if chunk.readableBytes > room { complete = false }
+            if room > 0, let slice = chunk.readSlice(length: min(room, chunk.readableBytes)) {
+                kept.writeImmutableBuffer(slice)
+            }
+        }
+        return (kept, complete)
     }
 
     static func classify(status: Int, headers: HTTPHeaders, excerpt: String?) -> DeliveryOutcome {

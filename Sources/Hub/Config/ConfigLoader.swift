@@ -27,7 +27,8 @@ enum ConfigLoader {
         var config = HubConfig()
         let top = ConfigNode(node: root, path: "", environment: environment)
         var sawDatabase = false
-        for (key, value) in try top.mapping(allowed: ["server", "database", "auth", "relay", "destinations", "routes"]) {
+        let sections: Set<String> = ["server", "database", "auth", "relay", "destinations", "routes", "sources"]
+        for (key, value) in try top.mapping(allowed: sections) {
             switch key {
             case "server": config.server = try server(value)
             case "database":
@@ -36,6 +37,7 @@ enum ConfigLoader {
             case "auth": config.auth = try auth(value)
             case "relay": config.relay = try relay(value)
             case "destinations": config.destinations = try value.mapping().map { try destination($0.key, $0.value) }
+            case "sources": config.sources = try value.mapping().map { try source($0.key, $0.value) }
             default: config.routes = try value.sequence().map(route)
             }
         }
@@ -133,7 +135,7 @@ enum ConfigLoader {
     }
 
     private static func destination(_ name: String, _ node: ConfigNode) throws -> DestinationConfig {
-        let allowed: Set<String> = ["kind", "url", "secret", "timeout", "concurrency", "retry", "headers"]
+        let allowed: Set<String> = ["kind", "url", "secret", "timeout", "concurrency", "retry", "headers", "mode", "callback"]
         let entries = try node.mapping(allowed: allowed)
         guard let kindNode = entries.first(where: { $0.key == "kind" })?.value else {
             throw node.error("kind is required (one of: http)")
@@ -158,10 +160,30 @@ enum ConfigLoader {
             case "retry": destination.retry = try retry(value)
             case "headers":
                 destination.headers = try value.mapping().map { ($0.key, try $0.value.string()) }
+            case "mode":
+                switch try value.string() {
+                case "sync": destination.jobMode = .sync
+                case "async": destination.jobMode = .async(deadline: .seconds(600))
+                default: throw value.error("unknown mode (expected sync or async)")
+                }
+            case "callback":
+                let (callback, deadline) = try callback(value)
+                destination.callback = callback
+                destination.jobMode = .async(deadline: deadline)
             default: break
             }
         }
         guard !destination.url.isEmpty else { throw node.error("url is required for an http destination") }
+        let mode = entries.first(where: { $0.key == "mode" })?.value
+        if destination.callback != nil, (try mode?.string()) != "async" {
+            throw node.error("callback applies only to a destination with mode: async")
+        }
+        if let mode, try mode.string() == "async", destination.callback == nil {
+            throw mode.error("an async vendor needs callback: { verify: ..., job_id: ..., deadline: ... }")
+        }
+        guard isValidName(name) || destination.jobMode == nil else {
+            throw node.error("a vendor's name is its callback path: only lowercase letters, digits, - and _")
+        }
         return destination
     }
 

@@ -71,6 +71,15 @@ struct ConfigNode {
         return value
     }
 
+    func bool() throws -> Bool {
+        let text = try string()
+        switch text {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error("expected true or false, got '\(text)'")
+        }
+    }
+
     func strings() throws -> [String] {
         if case .scalar = node { return [try string()] }
         return try sequence().map { try $0.string() }

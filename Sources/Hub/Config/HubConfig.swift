@@ -8,6 +8,7 @@ struct HubConfig: Sendable {
     var relay = RelaySettings()
     var destinations: [DestinationConfig] = []
     var routes: [RouteConfig] = []
+    var sources: [SourceConfig] = []
 }
 
 struct ServerConfig: Sendable {
@@ -58,6 +59,10 @@ struct DestinationConfig: Sendable {
     var concurrency = 32
     var retry = RetryPolicy()
     var headers: [(String, String)] = []
+    /// Set when this destination is a vendor that works jobs (`mode: sync | async`).
+    var jobMode: JobMode?
+    /// How an async vendor calls back with the result.
+    var callback: CallbackConfig?
 }
 
 struct RouteConfig: Sendable {

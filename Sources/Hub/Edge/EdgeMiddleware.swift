@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import NIOCore
 import Outbox
 
 /// Sets the correlation id (from `X-Request-Id`, else the trace id of `traceparent`, else a new
@@ -72,4 +71,5 @@ extension HTTPField.Name {
     static let xRequestID = Self("X-Request-Id")!
     static let traceparent = Self("traceparent")!
     static let idempotencyKey = Self("Idempotency-Key")!
+    static let idempotentReplayed = Self("Idempotent-Replayed")!
 }

@@ -1,7 +1,8 @@
 import Hummingbird
 import Outbox
 
-/// Builds the router: health and metrics at the root, the authenticated API under `/v1`.
+/// Builds the router: health and metrics at the root, signed vendor webhooks, and the
+/// bearer-authenticated API under `/v1`.
 enum HTTPEdge {
     static func router(config: HubConfig, writer: OutboxWriter, store: OutboxStore, metrics: HubMetrics)
         -> Router<HubRequestContext>
@@ -13,9 +14,19 @@ enum HTTPEdge {
             store: store, migrator: Migrator(client: store.client, logger: store.logger), metrics: metrics,
             destinations: config.destinations.map(\.name)
         ).register(on: router)
+        let routing = MessageRouter(routes: config.routes)
+        let maxBody = config.server.maxBody
+        // Vendors prove themselves by signature, not bearer token: these sit outside the auth group.
+        WebhooksController(writer: writer, router: routing, sources: config.sources, maxBody: maxBody).register(on: router)
+        VendorCallbackController(
+            store: store, vendors: config.destinations.reduce(into: [:]) { $0[$1.name] = $1.callback }, maxBody: maxBody
+        ).register(on: router)
+
         let v1 = router.group("v1").add(middleware: AuthMiddleware(authenticator: Authenticator(tokens: config.auth.tokens)))
-        MessagesController(
-            writer: writer, store: store, router: MessageRouter(routes: config.routes), maxBody: config.server.maxBody
+        MessagesController(writer: writer, store: store, router: routing, maxBody: maxBody).register(on: v1)
+        JobsController(
+            writer: writer, store: store, router: routing,
+            vendors: config.destinations.reduce(into: [:]) { $0[$1.name] = $1.jobMode }, maxBody: maxBody
         ).register(on: v1)
         return router
     }

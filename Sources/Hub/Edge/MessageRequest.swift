@@ -39,7 +39,8 @@ struct MessageRequest {
         self.data = data
     }
 
-    private static func isTypeCharacter(_ character: Character) -> Bool {
+    /// The characters a message type may hold, wherever it comes from.
+    static func isTypeCharacter(_ character: Character) -> Bool {
         character.isASCII && (character.isLetter || character.isNumber || "._-:/".contains(character))
     }
 

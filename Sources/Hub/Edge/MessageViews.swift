@@ -54,7 +54,15 @@ struct MessageView: Encodable {
     var content_hash: String
     var received_at: String
     var correlation_id: String?
+    /// What the sender sent, for sources that keep it (webhooks): headers minus credentials.
+    var inbound: Inbound?
     var deliveries: [Delivery]
+
+    struct Inbound: Encodable {
+        var headers: [String: String]
+        var body: String
+        var redacted: Bool
+    }
 
     init(_ record: MessageRecord) {
         let message = record.message
@@ -69,6 +77,7 @@ struct MessageView: Encodable {
         content_hash = message.contentHash
         received_at = Timestamp.format(message.receivedAt)
         correlation_id = message.correlationId
+        inbound = record.inbound.map { Inbound(headers: $0.headers, body: $0.body, redacted: $0.redacted) }
         deliveries = record.deliveries.map(Delivery.init)
     }
 }

@@ -18,7 +18,7 @@ struct MessagesController: Sendable {
 
     @Sendable func accept(_ request: Request, context: HubRequestContext) async throws -> Response {
         let principal = try context.require(.ingest)
-        let body = try await collect(request)
+        let body = try await request.collectBody(upTo: maxBody)
         let parsed = try MessageRequest(body: body.readableBytesView)
         let idempotencyKey = try Self.idempotencyKey(of: request)
         let message = CanonicalMessage(
@@ -40,7 +40,7 @@ struct MessagesController: Sendable {
             }
             return try JSONBody.response(
                 status: .ok, AcceptedView(id: originalId, deliveries: current),
-                headers: [HTTPField.Name("Idempotent-Replayed")!: "true"]
+                headers: [.idempotentReplayed: "true"]
             )
         }
     }
@@ -53,17 +53,7 @@ struct MessagesController: Sendable {
         return try JSONBody.response(status: .ok, MessageView(record))
     }
 
-    private func collect(_ request: Request) async throws -> ByteBuffer {
-        do {
-            return try await request.body.collect(upTo: maxBody)
-        } catch is NIOTooManyBytesError {
-            throw APIError(
-                status: .contentTooLarge, code: "too_large", message: "body exceeds server.max_body (\(maxBody) bytes)"
-            )
-        }
-    }
-
-    private static func idempotencyKey(of request: Request) throws -> String? {
+    static func idempotencyKey(of request: Request) throws -> String? {
         guard let key = request.headers[.idempotencyKey] else { return nil }
         guard !key.isEmpty, key.count <= 255, key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 32 }) else {
             throw APIError.invalidField("Idempotency-Key", "Idempotency-Key must be 1 to 255 printable ASCII characters")

@@ -124,12 +124,12 @@ enum HubRuntime {
             case .http:
                 connector = HTTPConnector(client: http, configuration: .init(
                     url: destination.url, timeout: destination.timeout, secret: destination.secret,
-                    headers: destination.headers
+                    headers: destination.headers, keepsResponseBody: destination.jobMode == .sync
                 ))
             }
             return RelayDestination(
                 name: destination.name, connector: connector, retry: destination.retry,
-                concurrency: destination.concurrency
+                concurrency: destination.concurrency, jobMode: destination.jobMode
             )
         }
     }

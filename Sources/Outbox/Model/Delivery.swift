@@ -68,6 +68,8 @@ public struct DeliveryRecord: Sendable {
 public struct MessageRecord: Sendable {
     public var message: CanonicalMessage
     public var deliveries: [DeliveryRecord]
+    /// The request it came from, for sources that keep it (webhooks).
+    public var inbound: InboundRecord?
 }
 
 /// Backlog of one destination: rows not yet delivered or dead.

@@ -16,11 +16,40 @@ public struct Submission: Sendable {
     public var message: CanonicalMessage
     public var destinations: [String]
     public var dedup: DedupKey?
+    /// The request the message came from, kept for ops (webhooks).
+    public var inbound: InboundRecord?
+    /// The destinations (among `destinations`) that work this message as a job, and how.
+    public var jobVendors: [String: JobMode]
 
-    public init(message: CanonicalMessage, destinations: [String], dedup: DedupKey? = nil) {
+    public init(
+        message: CanonicalMessage, destinations: [String], dedup: DedupKey? = nil, inbound: InboundRecord? = nil,
+        jobVendors: [String: JobMode] = [:]
+    ) {
         self.message = message
         self.destinations = destinations
         self.dedup = dedup
+        self.inbound = inbound
+        self.jobVendors = jobVendors
+    }
+}
+
+/// A request as it arrived, minus credentials: what a vendor actually sent.
+public struct InboundRecord: Sendable, Equatable {
+    /// Header names (lowercase) to values; repeated headers are joined with ", ".
+    public var headers: [String: String]
+    public var body: String
+    /// True when the source's redaction rules rewrote `body` before it was stored.
+    public var redacted: Bool
+
+    public init(headers: [String: String], body: String, redacted: Bool) {
+        self.headers = headers
+        self.body = body
+        self.redacted = redacted
+    }
+
+    /// The headers as canonical JSON text, the way they are stored.
+    public var headersJSON: String {
+        JSONValue.object(headers.mapValues { JSONValue.string($0) }).canonicalText
     }
 }
 

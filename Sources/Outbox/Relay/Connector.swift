@@ -19,11 +19,17 @@ public struct DeliveryOutcome: Sendable, Equatable {
     public var error: String?
     /// The start of what the destination answered, for the attempt log.
     public var responseExcerpt: String?
+    /// The whole answer, kept only by connectors asked to (a sync vendor's job result).
+    public var responseBody: String?
 
-    public init(verdict: Verdict, httpStatus: Int? = nil, error: String? = nil, responseExcerpt: String? = nil) {
+    public init(
+        verdict: Verdict, httpStatus: Int? = nil, error: String? = nil, responseExcerpt: String? = nil,
+        responseBody: String? = nil
+    ) {
         self.verdict = verdict
         self.httpStatus = httpStatus
         self.error = error
         self.responseExcerpt = responseExcerpt
+        self.responseBody = responseBody
     }
 }

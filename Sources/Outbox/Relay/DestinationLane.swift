@@ -161,8 +161,26 @@ final class DestinationLane: Sendable {
             attempt: DeliveryAttempt(
                 attempt: delivery.attempt, startedAt: startedAt, durationMilliseconds: Int(elapsed.seconds * 1000),
                 outcome: word, httpStatus: outcome.httpStatus, error: error, responseExcerpt: outcome.responseExcerpt
-            )
+            ),
+            job: destination.jobMode.flatMap { jobUpdate(mode: $0, status: status, outcome: outcome) }
         )
+    }
+
+    /// A vendor's job step follows its delivery: a sync vendor's 2xx body is the result, an async
+    /// vendor's 2xx starts the wait for its callback, and a dead delivery fails the job.
+    private func jobUpdate(mode: JobMode, status: DeliveryStatus, outcome: DeliveryOutcome) -> JobStepUpdate? {
+        switch (status, mode) {
+        case (.delivered, .sync):
+            let body = outcome.responseBody ?? ""
+            let result = JSONValue(parsing: Data(body.utf8)) ?? .string(body)
+            return JobStepUpdate(status: .complete, result: result.canonicalText)
+        case (.delivered, .async(let deadline)):
+            return JobStepUpdate(status: .processing, deadline: Date().addingTimeInterval(deadline.seconds))
+        case (.dead, _):
+            return JobStepUpdate(status: .failed)
+        default:
+            return nil
+        }
     }
 
     /// A retry due before the next poll tick would wait for it; wake the lane on time instead.

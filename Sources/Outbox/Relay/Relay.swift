@@ -109,6 +109,7 @@ public final class Relay: Service, Sendable {
         }
     }
 
+    /// Maintenance on every rescue tick: expired leases back to pending, overdue async jobs failed.
     private func rescue(waking lanes: [DestinationLane]) async {
         repeat {
             do {
@@ -116,6 +117,10 @@ public final class Relay: Service, Sendable {
                 if rescued > 0 {
                     logger.warning("rescued deliveries whose relay stopped reporting", metadata: ["hub.count": "\(rescued)"])
                     for lane in lanes { lane.wake() }
+                }
+                let overdue = try await store.failOverdueJobs()
+                if overdue > 0 {
+                    logger.warning("jobs failed: no vendor callback by the deadline", metadata: ["hub.count": "\(overdue)"])
                 }
             } catch {
                 logger.warning("lease rescue failed", metadata: ["hub.error": "\(error)"])

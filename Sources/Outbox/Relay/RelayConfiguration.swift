@@ -7,12 +7,18 @@ public struct RelayDestination: Sendable {
     public var retry: RetryPolicy
     /// Deliveries in flight at once to this destination, per relay instance.
     public var concurrency: Int
+    /// Set when the destination is a vendor that works jobs.
+    public var jobMode: JobMode?
 
-    public init(name: String, connector: any Connector, retry: RetryPolicy = RetryPolicy(), concurrency: Int = 32) {
+    public init(
+        name: String, connector: any Connector, retry: RetryPolicy = RetryPolicy(), concurrency: Int = 32,
+        jobMode: JobMode? = nil
+    ) {
         self.name = name
         self.connector = connector
         self.retry = retry
         self.concurrency = concurrency
+        self.jobMode = jobMode
     }
 }
 

@@ -32,6 +32,16 @@ struct AcceptStatement: PostgresPreparedStatement {
             FROM unnest($16::uuid[], $17::uuid[], $18::text[]) AS d(id, message_id, destination)
             WHERE d.message_id IN (SELECT id FROM inserted)
             RETURNING 1
+        ), steps AS (
+            INSERT INTO job_steps (delivery_id, message_id, vendor, mode, status)
+            SELECT s.delivery_id, s.message_id, s.vendor, s.mode, 'pending'
+            FROM unnest($20::uuid[], $21::uuid[], $22::text[], $23::text[]) AS s(delivery_id, message_id, vendor, mode)
+            WHERE s.message_id IN (SELECT id FROM inserted)
+        ), raw AS (
+            INSERT INTO inbound_requests (message_id, headers, body, redacted)
+            SELECT r.message_id, r.headers::json, r.body, r.redacted
+            FROM unnest($24::uuid[], $25::text[], $26::text[], $27::boolean[]) AS r(message_id, headers, body, redacted)
+            WHERE r.message_id IN (SELECT id FROM inserted)
         )
         SELECT id FROM inserted
         UNION ALL
@@ -43,11 +53,13 @@ struct AcceptStatement: PostgresPreparedStatement {
     var deliveryMessages: [UUID]
     var deliveryDestinations: [String]
     var channel: String
+    var steps: [(deliveryId: UUID, messageId: UUID, vendor: String, mode: String)]
 
     func makeBindings() throws -> PostgresBindings {
         let keyed = batch.filter { $0.dedup != nil }
         let messages = batch.map(\.message)
-        var bindings = PostgresBindings(capacity: 19)
+        let inbound = batch.compactMap { submission in submission.inbound.map { (submission.message.id, $0) } }
+        var bindings = PostgresBindings(capacity: 27)
         bindings.append(keyed.map { $0.dedup!.scope })
         bindings.append(keyed.map { $0.dedup!.key })
         bindings.append(keyed.map(\.message.id))
@@ -67,6 +79,14 @@ struct AcceptStatement: PostgresPreparedStatement {
         bindings.append(deliveryMessages)
         bindings.append(deliveryDestinations)
         bindings.append(channel)
+        bindings.append(steps.map(\.deliveryId))
+        bindings.append(steps.map(\.messageId))
+        bindings.append(steps.map(\.vendor))
+        bindings.append(steps.map(\.mode))
+        bindings.append(inbound.map(\.0))
+        bindings.append(inbound.map(\.1.headersJSON))
+        bindings.append(inbound.map(\.1.body))
+        bindings.append(inbound.map(\.1.redacted))
         return bindings
     }
 

@@ -71,5 +71,34 @@ public enum Migrations {
             )
             """,
         ]),
+        Step(version: 2, name: "inbound requests and jobs", sql: [
+            // What a vendor sent, as it arrived (credentials removed), for ops to inspect.
+            """
+            CREATE TABLE inbound_requests (
+                message_id uuid PRIMARY KEY REFERENCES messages (id),
+                headers json NOT NULL,
+                body text NOT NULL,
+                redacted boolean NOT NULL
+            )
+            """,
+            // One row per delivery that works its message as a job (a vendor in sync or async
+            // mode); the job's status is derived from its steps.
+            """
+            CREATE TABLE job_steps (
+                delivery_id uuid PRIMARY KEY REFERENCES deliveries (id),
+                message_id uuid NOT NULL REFERENCES messages (id),
+                vendor text NOT NULL,
+                mode text NOT NULL CHECK (mode IN ('sync', 'async')),
+                status text NOT NULL CHECK (status IN ('pending', 'processing', 'complete', 'failed')),
+                result json,
+                error text,
+                deadline_at timestamptz,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            "CREATE INDEX job_steps_message ON job_steps (message_id)",
+            "CREATE INDEX job_steps_overdue ON job_steps (deadline_at) WHERE status = 'processing'",
+        ]),
     ]
 }

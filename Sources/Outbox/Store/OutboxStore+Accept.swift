@@ -2,8 +2,8 @@ import Foundation
 import PostgresNIO
 
 extension OutboxStore {
-    /// Commits a batch of submissions atomically: each new message, its deliveries and its dedup
-    /// key, and one NOTIFY if anything was queued. Results come back in input order. A
+    /// Commits a batch of submissions atomically: each new message, its deliveries, its dedup
+    /// key, its job steps and inbound request, and one NOTIFY if anything was queued. Results come back in input order. A
     /// submission whose dedup key exists (committed earlier, or earlier in this same batch)
     /// writes nothing and is answered with the original id.
     ///
@@ -14,18 +14,22 @@ extension OutboxStore {
         guard !batch.isEmpty else { return [] }
         var deliveryIds: [UUID] = [], deliveryMessages: [UUID] = [], deliveryDestinations: [String] = []
         var planned: [[AcceptedDelivery]] = []
+        var steps: [(deliveryId: UUID, messageId: UUID, vendor: String, mode: String)] = []
         for submission in batch {
             planned.append(submission.destinations.map { destination in
                 let id = UUIDv7.make()
                 deliveryIds.append(id)
                 deliveryMessages.append(submission.message.id)
                 deliveryDestinations.append(destination)
+                if let mode = submission.jobVendors[destination] {
+                    steps.append((id, submission.message.id, destination, mode.name))
+                }
                 return AcceptedDelivery(id: id, destination: destination)
             })
         }
         let statement = AcceptStatement(
             batch: batch, deliveryIds: deliveryIds, deliveryMessages: deliveryMessages,
-            deliveryDestinations: deliveryDestinations, channel: Self.notifyChannel
+            deliveryDestinations: deliveryDestinations, channel: Self.notifyChannel, steps: steps
         )
         return try await run {
             let rows = try await client.execute(statement, logger: logger)

@@ -9,18 +9,24 @@ public struct RecordedOutcome: Sendable {
     public var nextAttemptAt: Date
     /// The try itself, as the attempt log keeps it.
     public var attempt: DeliveryAttempt
+    /// How the job step of this delivery moves, when its destination works jobs.
+    public var job: JobStepUpdate?
 
-    public init(deliveryId: UUID, status: DeliveryStatus, nextAttemptAt: Date, attempt: DeliveryAttempt) {
+    public init(
+        deliveryId: UUID, status: DeliveryStatus, nextAttemptAt: Date, attempt: DeliveryAttempt,
+        job: JobStepUpdate? = nil
+    ) {
         self.deliveryId = deliveryId
         self.status = status
         self.nextAttemptAt = nextAttemptAt
         self.attempt = attempt
+        self.job = job
     }
 }
 
 extension OutboxStore {
-    /// Writes a batch of outcomes, in one prepared statement (``RecordStatement``): each row's new state and one attempt
-    /// record per try. Only rows still leased to `owner` change (and get an attempt record), so
+    /// Writes a batch of outcomes, in one prepared statement (``RecordStatement``): each row's new state, one attempt
+    /// record per try, and the job step of vendor deliveries. Only rows still leased to `owner` change (and get an attempt record), so
     /// a relay that lost its lease, whose row was rescued and claimed again elsewhere, cannot
     /// overwrite the newer state.
     public func record(_ outcomes: [RecordedOutcome], owner: String) async throws {

@@ -13,8 +13,24 @@ extension OutboxStore {
                 found = try CanonicalMessage(row: row.makeRandomAccess(), startingAt: 0)
             }
             guard let message = found else { return nil }
-            return MessageRecord(message: message, deliveries: try await deliveries(ofMessage: id))
+            return MessageRecord(
+                message: message, deliveries: try await deliveries(ofMessage: id), inbound: try await inbound(ofMessage: id)
+            )
         }
+    }
+
+    private func inbound(ofMessage id: UUID) async throws -> InboundRecord? {
+        let rows = try await client.query(
+            "SELECT headers::text, body, redacted FROM inbound_requests WHERE message_id = \(id)", logger: logger
+        )
+        for try await (headers, body, redacted) in rows.decode((String, String, Bool).self) {
+            var fields: [String: String] = [:]
+            if case .object(let members) = JSONValue(parsing: Data(headers.utf8)) {
+                for case (let name, .string(let value)) in members { fields[name] = value }
+            }
+            return InboundRecord(headers: fields, body: body, redacted: redacted)
+        }
+        return nil
     }
 
     /// The deliveries of one message, each with its attempts in order.

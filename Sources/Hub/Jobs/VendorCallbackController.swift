@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import Outbox
+
+/// `POST /v1/vendor-webhook/{vendor}`: an async vendor delivers a job's result. Verified like
+/// any webhook; the job id and result sit at the vendor's configured JSON pointers.
+struct VendorCallbackController: Sendable {
+    let store: OutboxStore
+    let vendors: [String: CallbackConfig]
+    let maxBody: Int
+
+    func register(on router: Router<HubRequestContext>) {
+        router.post("v1/vendor-webhook/{vendor}", use: receive)
+    }
+
+    @Sendable func receive(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let vendor = context.parameters.get("vendor") ?? ""
+        guard let callback = vendors[vendor] else { throw APIError.notFound("no async vendor named '\(vendor)'") }
+        let body = try await request.collectBody(upTo: maxBody)
+        let inbound = InboundRequest(headers: request.headers, body: Array(body.readableBytesView))
+        do {
+            try callback.verifier.verify(inbound, now: Date())
+        } catch {
+            context.logger.warning("vendor callback refused", metadata: [
+                "hub.vendor": "\(vendor)", "hub.check": "\(error.check.rawValue)", "hub.reason": "\(error.message)",
+            ])
+            throw APIError(status: .unauthorized, code: error.check.rawValue, message: error.message)
+        }
+        guard var payload = JSONValue(parsing: Data(inbound.body)) else {
+            throw APIError.malformed("the body is not valid JSON")
+        }
+        _ = callback.cleaner.redact(&payload)
+        payload = callback.cleaner.trimmed(payload)
+        let jobText = payload.resolve(callback.jobId)?.scalarText ?? ""
+        guard let jobId = UUID(uuidString: jobText) else {
+            throw APIError.invalidField(
+                callback.jobId.description, "\(callback.jobId) must hold the job's request_id (got '\(jobText.prefix(64))')"
+            )
+        }
+        let reported = callback.error.flatMap { payload.resolve($0) }.flatMap { $0 == .null ? nil : $0 }
+        let result = payload.resolve(callback.result)
+        guard result != nil || reported != nil else {
+            throw APIError.invalidField(callback.result.description, "\(callback.result) holds no result")
+        }
+        let outcome = try await store.recordCallback(
+            job: jobId, vendor: vendor, result: result?.canonicalText,
+            error: reported.map { $0.scalarText ?? $0.canonicalText }
+        )
+        switch outcome {
+        case .recorded(let status):
+            return try JSONBody.response(status: .ok, ["id": jobId.lowercasedString, "status": status.rawValue])
+        case .unknownJob:
+            throw APIError.notFound("no job \(jobId.lowercasedString) was sent to \(vendor)")
+        case .alreadyFinal(let status):
+            throw APIError(
+                status: .conflict, code: "job_final",
+                message: "job \(jobId.lowercasedString) is already \(status.rawValue); this callback changed nothing"
+            )
+        case .tooLate:
+            throw APIError(
+                status: .conflict, code: "job_timed_out",
+                message: "job \(jobId.lowercasedString) passed its deadline before this callback; it is now failed"
+            )
+        }
+    }
+}

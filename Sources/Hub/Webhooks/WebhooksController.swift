@@ -1,0 +1,107 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Outbox
+
+/// `POST /v1/webhooks/{source}`: verify on the raw bytes, deduplicate on the vendor's event id,
+/// map the payload to a canonical message, and answer once it is committed. Vendors
+/// authenticate by signature, not by bearer token.
+struct WebhooksController: Sendable {
+    struct Source: Sendable {
+        var config: SourceConfig
+        var counters: WebhookOutcomeCounters
+    }
+
+    let writer: OutboxWriter
+    let router: MessageRouter
+    let sources: [String: Source]
+    let maxBody: Int
+
+    init(writer: OutboxWriter, router: MessageRouter, sources: [SourceConfig], maxBody: Int) {
+        self.writer = writer
+        self.router = router
+        self.maxBody = maxBody
+        self.sources = Dictionary(uniqueKeysWithValues: sources.map {
+            ($0.name, Source(config: $0, counters: WebhookOutcomeCounters(source: $0.name)))
+        })
+    }
+
+    func register(on router: Router<HubRequestContext>) {
+        router.post("v1/webhooks/{source}", use: receive)
+    }
+
+    @Sendable func receive(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let name = context.parameters.get("source") ?? ""
+        guard let source = sources[name] else { throw APIError.notFound("no webhook source named '\(name)'") }
+        var logger = context.logger
+        logger[metadataKey: "hub.source"] = "\(name)"
+        let body = try await request.collectBody(upTo: maxBody)
+        let inbound = InboundRequest(headers: request.headers, body: Array(body.readableBytesView))
+        do {
+            try source.config.verifier.verify(inbound, now: Date())
+        } catch {
+            source.counters.refused.increment()
+            logger.warning("webhook refused", metadata: ["hub.check": "\(error.check.rawValue)", "hub.reason": "\(error.message)"])
+            throw APIError(status: .unauthorized, code: error.check.rawValue, message: error.message)
+        }
+        let submission: Submission
+        do {
+            submission = try prepare(inbound, from: source.config, correlationId: context.correlationId)
+        } catch {
+            source.counters.invalid.increment()
+            throw error
+        }
+        switch try await writer.submit(submission) {
+        case .accepted(let id, _):
+            source.counters.accepted.increment()
+            logger.debug("webhook accepted", metadata: ["hub.message.id": "\(id)"])
+            return try JSONBody.response(status: .accepted, ["id": id.lowercasedString])
+        case .duplicate(let originalId):
+            source.counters.duplicate.increment()
+            return try JSONBody.response(
+                status: .ok, ["id": originalId.lowercasedString], headers: [.idempotentReplayed: "true"]
+            )
+        }
+    }
+
+    /// The verified request as a submission: parsed, mapped, keyed for dedup, raw copy attached.
+    private func prepare(_ inbound: InboundRequest, from source: SourceConfig, correlationId: String) throws -> Submission {
+        guard let payload = JSONValue(parsing: Data(inbound.body)) else {
+            throw APIError.malformed("the body is not valid JSON")
+        }
+        let eventId = try Self.eventId(source.dedup, headers: inbound.headers, payload: payload)
+        let mapped = try source.mapping.map(payload)
+        let message = CanonicalMessage(
+            source: source.name, type: mapped.type, subject: mapped.subject, time: mapped.time, data: mapped.data,
+            idempotencyKey: eventId, correlationId: correlationId
+        )
+        let raw = InboundRecord(
+            headers: inbound.headers, dropping: source.verifier.secretHeaders,
+            body: mapped.redactedPayload?.canonicalText ?? String(decoding: inbound.body, as: UTF8.self),
+            redacted: mapped.redactedPayload != nil
+        )
+        return Submission(
+            message: message, destinations: router.destinations(for: message),
+            dedup: eventId.map { DedupKey(scope: "webhook:\(source.name)", key: $0) }, inbound: raw
+        )
+    }
+
+    /// The vendor's id for this event; a configured rule that finds none is the vendor's error.
+    private static func eventId(_ rule: DedupRule?, headers: HTTPFields, payload: JSONValue) throws -> String? {
+        let found: String?, field: String
+        switch rule {
+        case nil: return nil
+        case .header(let name):
+            found = HTTPField.Name(name).flatMap { headers[$0] }
+            field = name
+        case .pointer(let pointer):
+            found = payload.resolve(pointer)?.scalarText
+            field = pointer.description
+        }
+        guard let found, !found.isEmpty else {
+            throw APIError.invalidField(field, "\(field) is required: it identifies the event so retries are not stored twice")
+        }
+        guard found.utf8.count <= 255 else { throw APIError.invalidField(field, "\(field) is longer than 255 bytes") }
+        return found
+    }
+}
