@@ -45,6 +45,11 @@ public final class Relay: Service, Sendable {
             background.addTask { await self.tick(waking: lanes) }
             background.addTask { await self.rescue(waking: lanes) }
             await withGracefulShutdownHandler {
+                guard !lanes.isEmpty else {
+                    // No destinations: nothing to claim, but maintenance runs until shutdown.
+                    try? await gracefulShutdown()
+                    return
+                }
                 await withDiscardingTaskGroup { group in
                     for lane in lanes {
                         group.addTask { await lane.run() }

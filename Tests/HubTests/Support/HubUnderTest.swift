@@ -62,10 +62,12 @@ struct HubUnderTest: Sendable {
     }
 }
 
-/// The YAML of a test hub: port 0, its own schema, one http destination per entry of `destinations`.
+/// The YAML of a test hub: port 0, its own schema, one http destination per entry of `destinations`;
+/// `routes` and `sources` are YAML list and mapping entries, indented two spaces.
 func testConfig(
     database: TestDatabase, destinations: [String: String] = [:], extraDestinationYAML: String = "",
-    routes: String = "", relay: String = "{ poll_interval: 100ms, lease: 30s, rescue_interval: 200ms }",
+    routes: String = "", sources: String = "",
+    relay: String = "{ poll_interval: 100ms, lease: 30s, rescue_interval: 200ms }",
     commitTimeout: String = "5s", maxBody: String = "64KiB"
 ) -> String {
     var yaml = """
@@ -85,6 +87,7 @@ func testConfig(
     yaml += extraDestinationYAML
     if destinations.isEmpty && extraDestinationYAML.isEmpty { yaml = yaml.replacingOccurrences(of: "destinations:\n", with: "") }
     if !routes.isEmpty { yaml += "routes:\n\(routes)\n" }
+    if !sources.isEmpty { yaml += "sources:\n\(sources)\n" }
     return yaml
 }
 
