@@ -131,8 +131,10 @@ import Testing
 
             let first = try await Self.callBack(hub, #"{"job_id": "\#(id)", "data": {"n": 1}}"#)
             #expect(first.status == 200 && first.json["status"] as? String == "complete")
-            let again = try await Self.callBack(hub, #"{"job_id": "\#(id)", "data": {"n": 2}}"#)
-            #expect(again.status == 409 && again.error["code"] as? String == "job_final")
+            let retried = try await Self.callBack(hub, #"{"job_id": "\#(id)", "data": {"n": 1}}"#)
+            #expect(retried.status == 200 && retried.headers.first(name: "Idempotent-Replayed") == "true")
+            let different = try await Self.callBack(hub, #"{"job_id": "\#(id)", "data": {"n": 2}}"#)
+            #expect(different.status == 409 && different.error["code"] as? String == "job_final")
             #expect(try await job(hub, id)["result"] as? [String: Int] == ["n": 1])
         }
     }
@@ -141,7 +143,9 @@ import Testing
         try await withVendorAndHub(deadline: "300ms", { _ in { _, _ in .init(status: 202) } }) { hub, _ in
             let id = try await createJob(hub, type: "job.slow", #"{"vin": "1HGCM82633A004352"}"#)
             let failed = try await waitForStatus(hub, id, "failed")
-            #expect((failed["error"] as? String)?.contains("timed out") == true, "\(failed)")
+            let error = try #require(failed["error"] as? String)
+            #expect(error.hasPrefix("timed out: no callback from slow by 20"), "\(error)")
+            #expect(error.hasSuffix("Z"), "times read as RFC 3339: \(error)")
             let late = try await Self.callBack(hub, #"{"job_id": "\#(id)", "data": {}}"#)
             #expect(late.status == 409)
             #expect(try await job(hub, id)["status"] as? String == "failed")
@@ -160,6 +164,30 @@ import Testing
             let id = try await createJob(hub, type: "job.slow", #"{"vin": "0000"}"#)
             let failed = try await waitForStatus(hub, id, "failed")
             #expect(failed["error"] as? String == "vin not found")
+        }
+    }
+
+    @Test func aCallbackWhoseErrorIsFalseOrEmptyCompletesTheJob() async throws {
+        try await withVendorAndHub({ _ in { _, _ in .init(status: 202) } }) { hub, _ in
+            let first = try await createJob(hub, type: "job.slow", #"{"vin": "1"}"#)
+            let second = try await createJob(hub, type: "job.slow", #"{"vin": "2"}"#)
+            _ = try await waitForStatus(hub, second, "processing")
+            let falseError = try await Self.callBack(hub, #"{"job_id": "\#(first)", "error": false, "data": {"ok": true}}"#)
+            #expect(falseError.json["status"] as? String == "complete", "\(falseError.body)")
+            let emptyError = try await Self.callBack(hub, #"{"job_id": "\#(second)", "error": "", "data": {"ok": true}}"#)
+            #expect(emptyError.json["status"] as? String == "complete", "\(emptyError.body)")
+        }
+    }
+
+    @Test func aJobAndAMessageMayShareAnIdempotencyKey() async throws {
+        try await withVendorAndHub({ _ in { _, _ in .init(body: "{}") } }) { hub, _ in
+            let key = [("Idempotency-Key", "order-77")]
+            let message = try await hub.post("/v1/messages", #"{"type": "order.created", "data": {}}"#, headers: key)
+            #expect(message.status == 202)
+            let job = try await hub.post("/v1/jobs", #"{"order": 77}"#, headers: key)
+            #expect(job.status == 202, "\(job.body)")
+            let repeated = try await hub.post("/v1/jobs", #"{"order": 77}"#, headers: key)
+            #expect(repeated.status == 200 && repeated.json["request_id"] as? String == job.json["request_id"] as? String)
         }
     }
 

@@ -85,7 +85,7 @@ struct CheckConfig: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.loadConfig()
-        print("config ok: \(config.destinations.count) destinations, \(config.routes.count) routes, \(config.auth.tokens.count) tokens")
+        print("config ok: \(config.destinations.count) destinations, \(config.routes.count) routes, \(config.sources.count) sources, \(config.auth.tokens.count) tokens")
     }
 }
 

@@ -160,31 +160,40 @@ enum ConfigLoader {
             case "retry": destination.retry = try retry(value)
             case "headers":
                 destination.headers = try value.mapping().map { ($0.key, try $0.value.string()) }
-            case "mode":
-                switch try value.string() {
-                case "sync": destination.jobMode = .sync
-                case "async": destination.jobMode = .async(deadline: .seconds(600))
-                default: throw value.error("unknown mode (expected sync or async)")
-                }
-            case "callback":
-                let (callback, deadline) = try callback(value)
-                destination.callback = callback
-                destination.jobMode = .async(deadline: deadline)
-            default: break
+            default: break  // mode and callback are read together below: their order in the file is free
             }
         }
         guard !destination.url.isEmpty else { throw node.error("url is required for an http destination") }
-        let mode = entries.first(where: { $0.key == "mode" })?.value
-        if destination.callback != nil, (try mode?.string()) != "async" {
-            throw node.error("callback applies only to a destination with mode: async")
-        }
-        if let mode, try mode.string() == "async", destination.callback == nil {
-            throw mode.error("an async vendor needs callback: { verify: ..., job_id: ..., deadline: ... }")
-        }
+        try readJobMode(of: &destination, entries: entries, node: node)
         guard isValidName(name) || destination.jobMode == nil else {
             throw node.error("a vendor's name is its callback path: only lowercase letters, digits, - and _")
         }
         return destination
+    }
+
+    /// `mode: sync | async`, and for async the `callback:` that carries its deadline.
+    private static func readJobMode(
+        of destination: inout DestinationConfig, entries: [(key: String, value: ConfigNode)], node: ConfigNode
+    ) throws {
+        let callbackNode = entries.first(where: { $0.key == "callback" })?.value
+        guard let modeNode = entries.first(where: { $0.key == "mode" })?.value else {
+            if callbackNode != nil { throw node.error("callback applies only to a destination with mode: async") }
+            return
+        }
+        switch try modeNode.string() {
+        case "sync":
+            if callbackNode != nil { throw node.error("callback applies only to a destination with mode: async") }
+            destination.jobMode = .sync
+        case "async":
+            guard let callbackNode else {
+                throw modeNode.error("an async vendor needs callback: { verify: ..., job_id: ..., deadline: ... }")
+            }
+            let (callback, deadline) = try callback(callbackNode)
+            destination.callback = callback
+            destination.jobMode = .async(deadline: deadline)
+        default:
+            throw modeNode.error("unknown mode (expected sync or async)")
+        }
     }
 
     private static func retry(_ node: ConfigNode) throws -> RetryPolicy {

@@ -45,7 +45,8 @@ struct JobsController: Sendable {
         }
         let submission = Submission(
             message: message, destinations: destinations,
-            dedup: idempotencyKey.map { DedupKey(scope: "token:\(principal.name)", key: $0) }, jobVendors: jobVendors
+            // Its own scope: a key once used for a message must not make a job answer with that message.
+            dedup: idempotencyKey.map { DedupKey(scope: "jobs:token:\(principal.name)", key: $0) }, jobVendors: jobVendors
         )
         switch try await writer.submit(submission) {
         case .accepted(let id, _):

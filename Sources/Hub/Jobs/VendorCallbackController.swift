@@ -37,7 +37,10 @@ struct VendorCallbackController: Sendable {
                 callback.jobId.description, "\(callback.jobId) must hold the job's request_id (got '\(jobText.prefix(64))')"
             )
         }
-        let reported = callback.error.flatMap { payload.resolve($0) }.flatMap { $0 == .null ? nil : $0 }
+        // null, false and "" are how vendors say "no error".
+        let reported = callback.error.flatMap { payload.resolve($0) }.flatMap {
+            [.null, .bool(false), .string("")].contains($0) ? nil : $0
+        }
         let result = payload.resolve(callback.result)
         guard result != nil || reported != nil else {
             throw APIError.invalidField(callback.result.description, "\(callback.result) holds no result")
@@ -51,7 +54,13 @@ struct VendorCallbackController: Sendable {
             return try JSONBody.response(status: .ok, ["id": jobId.lowercasedString, "status": status.rawValue])
         case .unknownJob:
             throw APIError.notFound("no job \(jobId.lowercasedString) was sent to \(vendor)")
-        case .alreadyFinal(let status):
+        case .alreadyFinal(.complete, let stored) where stored != nil && stored == result?.canonicalText:
+            // The vendor retrying a callback whose answer it lost: the same result, answered the same way.
+            return try JSONBody.response(
+                status: .ok, ["id": jobId.lowercasedString, "status": JobStatus.complete.rawValue],
+                headers: [.idempotentReplayed: "true"]
+            )
+        case .alreadyFinal(let status, _):
             throw APIError(
                 status: .conflict, code: "job_final",
                 message: "job \(jobId.lowercasedString) is already \(status.rawValue); this callback changed nothing"

@@ -77,7 +77,8 @@ struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
 
     /// Array indices are plain decimal numbers without leading zeros.
     private static func index(_ token: String) -> Int? {
-        guard token == "0" || (!token.hasPrefix("0") && token.allSatisfy(\.isASCII)) else { return nil }
+        guard !token.isEmpty, token.allSatisfy({ $0.isASCII && $0.isNumber }), token == "0" || !token.hasPrefix("0")
+        else { return nil }
         return Int(token)
     }
 }

@@ -78,6 +78,6 @@ public enum JobCallbackResult: Sendable, Equatable {
     case tooLate
     /// No such job, or the job never went to this vendor.
     case unknownJob
-    /// The step had already finished; nothing changed.
-    case alreadyFinal(JobStatus)
+    /// The step had already finished, with this result; nothing changed.
+    case alreadyFinal(JobStatus, result: String?)
 }

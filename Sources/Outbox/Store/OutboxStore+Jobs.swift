@@ -44,7 +44,7 @@ extension OutboxStore {
                     status = CASE WHEN deadline_at <= now() OR \(error ?? "") <> '' THEN 'failed' ELSE 'complete' END,
                     result = CASE WHEN deadline_at <= now() THEN NULL ELSE nullif(\(result ?? ""), '')::json END,
                     error = CASE WHEN deadline_at <= now()
-                                 THEN 'timed out: the callback came after the deadline (' || deadline_at || ')'
+                                 THEN 'timed out: the callback came after the deadline (' || \(unescaped: Self.rfc3339("deadline_at")) || ')'
                                  ELSE nullif(\(error ?? ""), '') END,
                     updated_at = now()
                 WHERE message_id = \(id) AND vendor = \(vendor) AND status IN ('pending', 'processing')
@@ -57,10 +57,10 @@ extension OutboxStore {
                 return .recorded(JobStatus(rawValue: status) ?? .failed)
             }
             let current = try await client.query(
-                "SELECT status FROM job_steps WHERE message_id = \(id) AND vendor = \(vendor)", logger: logger
+                "SELECT status, result::text FROM job_steps WHERE message_id = \(id) AND vendor = \(vendor)", logger: logger
             )
-            for try await status in current.decode(String.self) {
-                return .alreadyFinal(JobStatus(rawValue: status) ?? .failed)
+            for try await (status, result) in current.decode((String, String?).self) {
+                return .alreadyFinal(JobStatus(rawValue: status) ?? .failed, result: result)
             }
             return .unknownJob
         }
@@ -74,7 +74,7 @@ extension OutboxStore {
                 """
                 UPDATE job_steps
                 SET status = 'failed', updated_at = now(),
-                    error = 'timed out: no callback from ' || vendor || ' by ' || deadline_at
+                    error = 'timed out: no callback from ' || vendor || ' by ' || \(unescaped: Self.rfc3339("deadline_at"))
                 WHERE status = 'processing' AND deadline_at <= now()
                 RETURNING 1
                 """,
@@ -84,5 +84,10 @@ extension OutboxStore {
             for try await _ in rows { count += 1 }
             return count
         }
+    }
+
+    /// A timestamptz column as RFC 3339 UTC text, the way the API writes times.
+    private static func rfc3339(_ column: String) -> String {
+        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     }
 }
