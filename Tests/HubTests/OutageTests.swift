@@ -24,7 +24,8 @@ import Testing
         try await withHub(database: database, { database in
             testConfig(
                 database: database, destinations: ["crm": "{ kind: http, url: \"http://127.0.0.1:1/hook\" }"],
-                routes: "  - { match: { type: \"*\" }, to: [crm] }", commitTimeout: "1s"
+                routes: "  - { match: { type: \"*\" }, to: [crm] }",
+                sources: "  pinger: { kind: webhook, verify: { scheme: none }, dedup: { pointer: /id } }", commitTimeout: "1s"
             )
         }) { hub in
             let body = #"{"type":"order.created","data":{}}"#
@@ -34,12 +35,16 @@ import Testing
             #expect(refused.status == 503)
             #expect(refused.error["code"] as? String == "unavailable")
             #expect(refused.headers.first(name: "Retry-After") != nil)
+            let webhook = try await hub.post("/v1/webhooks/pinger", #"{"id": "evt-1"}"#, token: nil)
+            #expect(webhook.status == 503, "a vendor told to retry later, its event not half-stored: \(webhook.body)")
             #expect(try await hub.get("/ready", token: nil).status == 503)
             try await setConnections(allowed: true, to: database)
             try await eventually("the hub accepts again") { try await hub.post("/v1/messages", body).status == 202 }
             let accepted = try await hub.database.scalar("SELECT count(*) FROM messages")
             let deliveries = try await hub.database.scalar("SELECT count(*) FROM deliveries")
             #expect(deliveries == accepted)  // every stored message has its outbox row, and no row lacks its message
+            #expect(try await hub.database.scalar("SELECT count(*) FROM inbound_keys") == 0)
+            #expect(try await hub.post("/v1/webhooks/pinger", #"{"id": "evt-1"}"#, token: nil).status == 202)
             #expect(try await hub.get("/ready", token: nil).status == 200)
         }
     }

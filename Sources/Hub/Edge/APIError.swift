@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Outbox
 
 /// An error the edge answers with: a status and a JSON body that names the problem, e.g.
 /// `{"error": {"code": "invalid_field", "field": "type", "message": "..."}}`.
@@ -55,6 +56,17 @@ enum JSONBody {
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return encoder
     }()
+
+    /// `202 {idKey: id}` for a newly stored message; `200` with the original id and
+    /// `Idempotent-Replayed: true` for a repeat.
+    static func acceptance(_ result: AcceptResult, idKey: String) throws -> Response {
+        switch result {
+        case .accepted(let id, _):
+            return try response(status: .accepted, [idKey: id.lowercasedString])
+        case .duplicate(let originalId):
+            return try response(status: .ok, [idKey: originalId.lowercasedString], headers: [.idempotentReplayed: "true"])
+        }
+    }
 
     static func response(status: HTTPResponse.Status, _ body: some Encodable, headers: HTTPFields = [:]) throws -> Response {
         var fields = headers

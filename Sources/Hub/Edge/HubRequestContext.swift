@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// Per-request state: who is calling and the correlation id that follows the message everywhere.
@@ -8,6 +9,13 @@ struct HubRequestContext: RequestContext {
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+    }
+
+    /// The path parameter `name` as a UUID, or 400 naming it.
+    func uuidParameter(_ name: String) throws -> UUID {
+        let text = parameters.get(name) ?? ""
+        guard let id = UUID(uuidString: text) else { throw APIError.invalidField(name, "\(name) '\(text)' is not a UUID") }
+        return id
     }
 
     /// Throws 401 when unauthenticated and 403 when the caller's token lacks `role`.

@@ -47,9 +47,10 @@ struct MessagesController: Sendable {
 
     @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {
         _ = try context.require(.read)
-        let text = context.parameters.get("id") ?? ""
-        guard let id = UUID(uuidString: text) else { throw APIError.invalidField("id", "id '\(text)' is not a UUID") }
-        guard let record = try await store.message(id: id) else { throw APIError.notFound("no message with id \(text)") }
+        let id = try context.uuidParameter("id")
+        guard let record = try await store.message(id: id) else {
+            throw APIError.notFound("no message with id \(id.lowercasedString)")
+        }
         return try JSONBody.response(status: .ok, MessageView(record))
     }
 

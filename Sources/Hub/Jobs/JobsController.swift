@@ -48,21 +48,13 @@ struct JobsController: Sendable {
             // Its own scope: a key once used for a message must not make a job answer with that message.
             dedup: idempotencyKey.map { DedupKey(scope: "jobs:token:\(principal.name)", key: $0) }, jobVendors: jobVendors
         )
-        switch try await writer.submit(submission) {
-        case .accepted(let id, _):
-            return try JSONBody.response(status: .accepted, ["request_id": id.lowercasedString])
-        case .duplicate(let originalId):
-            return try JSONBody.response(
-                status: .ok, ["request_id": originalId.lowercasedString], headers: [.idempotentReplayed: "true"]
-            )
-        }
+        return try JSONBody.acceptance(try await writer.submit(submission), idKey: "request_id")
     }
 
     @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {
         _ = try context.require(.read)
-        let text = context.parameters.get("id") ?? ""
-        guard let id = UUID(uuidString: text) else { throw APIError.invalidField("id", "id '\(text)' is not a UUID") }
-        guard let job = try await store.job(id: id) else { throw APIError.notFound("no job with id \(text)") }
+        let id = try context.uuidParameter("id")
+        guard let job = try await store.job(id: id) else { throw APIError.notFound("no job with id \(id.lowercasedString)") }
         return try JSONBody.response(status: .ok, JobView(job))
     }
 }

@@ -51,17 +51,15 @@ struct WebhooksController: Sendable {
             source.counters.invalid.increment()
             throw error
         }
-        switch try await writer.submit(submission) {
+        let result = try await writer.submit(submission)
+        switch result {
         case .accepted(let id, _):
             source.counters.accepted.increment()
             logger.debug("webhook accepted", metadata: ["hub.message.id": "\(id)"])
-            return try JSONBody.response(status: .accepted, ["id": id.lowercasedString])
-        case .duplicate(let originalId):
+        case .duplicate:
             source.counters.duplicate.increment()
-            return try JSONBody.response(
-                status: .ok, ["id": originalId.lowercasedString], headers: [.idempotentReplayed: "true"]
-            )
         }
+        return try JSONBody.acceptance(result, idKey: "id")
     }
 
     /// The verified request as a submission: parsed, mapped, keyed for dedup, raw copy attached.
