@@ -135,7 +135,10 @@ enum ConfigLoader {
     }
 
     private static func destination(_ name: String, _ node: ConfigNode) throws -> DestinationConfig {
-        let allowed: Set<String> = ["kind", "url", "secret", "timeout", "concurrency", "retry", "headers", "mode", "callback"]
+        let allowed: Set<String> = [
+            "kind", "url", "secret", "timeout", "concurrency", "retry", "headers", "mode", "callback", "rate",
+            "circuit_breaker",
+        ]
         let entries = try node.mapping(allowed: allowed)
         guard let kindNode = entries.first(where: { $0.key == "kind" })?.value else {
             throw node.error("kind is required (one of: http)")
@@ -158,6 +161,8 @@ enum ConfigLoader {
             case "timeout": destination.timeout = try value.duration()
             case "concurrency": destination.concurrency = try value.int(in: 1...4096)
             case "retry": destination.retry = try retry(value)
+            case "rate": destination.rate = try rate(value)
+            case "circuit_breaker": destination.circuitBreaker = try circuitBreaker(value)
             case "headers":
                 destination.headers = try value.mapping().map { ($0.key, try $0.value.string()) }
             default: break  // mode and callback are read together below: their order in the file is free

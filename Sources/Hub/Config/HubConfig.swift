@@ -63,6 +63,8 @@ struct DestinationConfig: Sendable {
     var jobMode: JobMode?
     /// How an async vendor calls back with the result.
     var callback: CallbackConfig?
+    var rate: RateLimit?
+    var circuitBreaker: CircuitBreakerPolicy?
 }
 
 struct RouteConfig: Sendable {

@@ -129,7 +129,8 @@ enum HubRuntime {
             }
             return RelayDestination(
                 name: destination.name, connector: connector, retry: destination.retry,
-                concurrency: destination.concurrency, jobMode: destination.jobMode
+                concurrency: destination.concurrency, jobMode: destination.jobMode, rate: destination.rate,
+                circuitBreaker: destination.circuitBreaker
             )
         }
     }

@@ -11,6 +11,17 @@ final class DestinationLane: Sendable {
         var inFlight = 0
         /// The last claim filled every free slot, so more rows are probably due.
         var backlogLikely = false
+        var bucket: TokenBucket?
+        var breaker: CircuitBreaker?
+        /// A wake is scheduled for when the rate limit or the breaker allows claiming again.
+        var timerArmed = false
+
+        /// Hands back what a claim was allowed but did not use: rate tokens, and an unused probe.
+        mutating func unused(_ count: Int) {
+            guard count > 0 else { return }
+            bucket?.giveBack(count)
+            breaker?.probeUnused()
+        }
     }
 
     let destination: RelayDestination
@@ -23,6 +34,7 @@ final class DestinationLane: Sendable {
     private let slots = Mutex(Slots())
     private let delivered: Counter, retried: Counter, dead: Counter
     private let latency: Metrics.Timer
+    private let circuit: Gauge
 
     init(
         destination: RelayDestination, store: OutboxStore, recorder: BatchCommitter<RecordedOutcome, Void>,
@@ -43,7 +55,17 @@ final class DestinationLane: Sendable {
         retried = outcome("retry")
         dead = outcome("dead")
         latency = Metrics.Timer(label: "hub_delivery_duration_seconds", dimensions: [("destination", destination.name)])
+        circuit = Gauge(label: "hub_destination_circuit_state", dimensions: [("destination", destination.name)])
+        circuit.record(0)
+        let now = ContinuousClock.now
+        slots.withLock {
+            $0.bucket = destination.rate.map { TokenBucket(rate: $0, now: now) }
+            $0.breaker = destination.circuitBreaker.map(CircuitBreaker.init(policy:))
+        }
     }
+
+    /// The breaker's state, for ops; nil when the destination has no breaker.
+    var circuitState: CircuitBreaker.State? { slots.withLock { $0.breaker?.state } }
 
     /// Asks the lane to look for due rows soon; repeated calls coalesce.
     func wake() { signal.yield() }
@@ -62,29 +84,97 @@ final class DestinationLane: Sendable {
 
     private func claimWhileDue(into group: inout DiscardingTaskGroup) async {
         while true {
-            let free = destination.concurrency - slots.withLock { $0.inFlight }
-            guard free > 0 else {
-                slots.withLock { $0.backlogLikely = true }  // a finishing delivery wakes us
+            let (wanted, pause) = allowance()
+            guard wanted > 0 else {
+                if let pause { armTimer(after: pause, in: &group) }
                 return
             }
-            let wanted = min(free, configuration.claimBatch)
             let claimed: [ClaimedDelivery]
             do {
                 claimed = try await store.claim(
                     destination: destination.name, limit: wanted, owner: configuration.owner, lease: configuration.lease
                 )
             } catch {
+                slots.withLock { $0.unused(wanted) }
                 logger.warning("claim failed; retrying on the next tick", metadata: ["hub.error": "\(error)"])
                 return
             }
             slots.withLock {
                 $0.inFlight += claimed.count
                 $0.backlogLikely = claimed.count == wanted
+                $0.unused(wanted - claimed.count)
             }
             for delivery in claimed {
                 group.addTask { await self.deliver(delivery) }
             }
             if claimed.count < wanted { return }
+        }
+    }
+
+    /// How many rows to claim now: bounded by free slots, the claim batch, the breaker and the
+    /// rate limit. When the answer is none, `pause` says when to look again (nil: a finishing
+    /// delivery will wake us).
+    private func allowance() -> (wanted: Int, pause: Duration?) {
+        let now = ContinuousClock.now
+        let (answer, probing) = slots.withLock { slots in
+            (Self.allowance(&slots, destination: destination, claimBatch: configuration.claimBatch, now: now),
+             slots.breaker?.state == .halfOpen)
+        }
+        if probing { circuit.record(1) }
+        return answer
+    }
+
+    private static func allowance(
+        _ slots: inout Slots, destination: RelayDestination, claimBatch: Int, now: ContinuousClock.Instant
+    ) -> (wanted: Int, pause: Duration?) {
+        let free = destination.concurrency - slots.inFlight
+        guard free > 0 else {
+            slots.backlogLikely = true  // a finishing delivery wakes us
+            return (0, nil)
+        }
+        var wanted = min(free, claimBatch)
+        if let allowance = slots.breaker?.allowance(now: now) { wanted = min(wanted, allowance) }
+        guard wanted > 0 else { return (0, slots.breaker?.timeUntilProbe(now: now)) }
+        if let granted = slots.bucket?.take(upTo: wanted, now: now) {
+            guard granted > 0 else { return (0, slots.bucket?.timeUntilNext(now: now)) }
+            wanted = granted
+        }
+        return (wanted, nil)
+    }
+
+    /// One pending wake at a time, however often the lane is told to look.
+    private func armTimer(after pause: Duration, in group: inout DiscardingTaskGroup) {
+        let arm = slots.withLock { slots in
+            defer { slots.timerArmed = true }
+            return !slots.timerArmed
+        }
+        guard arm else { return }
+        group.addTask {
+            try? await Task.sleep(for: pause)
+            self.slots.withLock { $0.timerArmed = false }
+            self.wake()
+        }
+    }
+
+    /// A failed try (one worth retrying: the destination is struggling) counts towards opening
+    /// the breaker; any answer that is not such a failure closes it.
+    private func updateBreaker(after outcome: DeliveryOutcome) {
+        let failed = if case .retry = outcome.verdict { true } else { false }
+        let now = ContinuousClock.now
+        guard let changed = slots.withLock({ $0.breaker?.record(failed: failed, now: now) }) else { return }
+        switch changed {
+        case .open:
+            circuit.record(2)
+            logger.warning("circuit opened: not claiming until the cool-down ends", metadata: [
+                "hub.cool_down": "\(destination.circuitBreaker?.coolDown ?? .zero)",
+            ])
+            wake()  // arms the timer for the probe
+        case .halfOpen:
+            circuit.record(1)
+        case .closed:
+            circuit.record(0)
+            logger.info("circuit closed: delivering again")
+            wake()
         }
     }
 
@@ -95,6 +185,7 @@ final class DestinationLane: Sendable {
         let outcome = await destination.connector.deliver(delivery)
         let elapsed = clock.now - start
         latency.recordNanoseconds(Int64(elapsed.seconds * 1e9))
+        updateBreaker(after: outcome)
         let recorded = record(outcome, of: delivery, startedAt: startedAt, elapsed: elapsed)
         do {
             try await recorder.submit(recorded)

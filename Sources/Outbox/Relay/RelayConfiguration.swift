@@ -9,16 +9,21 @@ public struct RelayDestination: Sendable {
     public var concurrency: Int
     /// Set when the destination is a vendor that works jobs.
     public var jobMode: JobMode?
+    /// Deliveries started per second, per relay instance; nil: as fast as concurrency allows.
+    public var rate: RateLimit?
+    public var circuitBreaker: CircuitBreakerPolicy?
 
     public init(
         name: String, connector: any Connector, retry: RetryPolicy = RetryPolicy(), concurrency: Int = 32,
-        jobMode: JobMode? = nil
+        jobMode: JobMode? = nil, rate: RateLimit? = nil, circuitBreaker: CircuitBreakerPolicy? = nil
     ) {
         self.name = name
         self.connector = connector
         self.retry = retry
         self.concurrency = concurrency
         self.jobMode = jobMode
+        self.rate = rate
+        self.circuitBreaker = circuitBreaker
     }
 }
 

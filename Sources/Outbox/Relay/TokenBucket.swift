@@ -1,0 +1,39 @@
+/// A token bucket: tokens accrue at `rate.perSecond` up to `rate.burst`; each delivery takes one.
+struct TokenBucket: Sendable {
+    let rate: RateLimit
+    private var tokens: Double
+    private var updated: ContinuousClock.Instant
+
+    init(rate: RateLimit, now: ContinuousClock.Instant) {
+        self.rate = rate
+        tokens = Double(rate.burst)
+        updated = now
+    }
+
+    /// Takes up to `wanted` whole tokens; returns how many it got.
+    mutating func take(upTo wanted: Int, now: ContinuousClock.Instant) -> Int {
+        refill(now)
+        let granted = min(wanted, Int(tokens))
+        tokens -= Double(granted)
+        return granted
+    }
+
+    /// Returns tokens taken for deliveries that were not claimed after all.
+    mutating func giveBack(_ count: Int) {
+        tokens = min(Double(rate.burst), tokens + Double(count))
+    }
+
+    /// How long until the next whole token.
+    func timeUntilNext(now: ContinuousClock.Instant) -> Duration {
+        var copy = self
+        copy.refill(now)
+        let missing = max(0, 1 - copy.tokens)
+        return .seconds(missing / rate.perSecond)
+    }
+
+    private mutating func refill(_ now: ContinuousClock.Instant) {
+        let elapsed = now - updated
+        tokens = min(Double(rate.burst), tokens + elapsed.seconds * rate.perSecond)
+        updated = now
+    }
+}
