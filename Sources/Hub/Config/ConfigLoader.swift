@@ -137,7 +137,7 @@ enum ConfigLoader {
     private static func destination(_ name: String, _ node: ConfigNode) throws -> DestinationConfig {
         let allowed: Set<String> = [
             "kind", "url", "secret", "timeout", "concurrency", "retry", "headers", "mode", "callback", "rate",
-            "circuit_breaker",
+            "circuit_breaker", "ordering",
         ]
         let entries = try node.mapping(allowed: allowed)
         guard let kindNode = entries.first(where: { $0.key == "kind" })?.value else {
@@ -163,6 +163,12 @@ enum ConfigLoader {
             case "retry": destination.retry = try retry(value)
             case "rate": destination.rate = try rate(value)
             case "circuit_breaker": destination.circuitBreaker = try circuitBreaker(value)
+            case "ordering":
+                switch try value.string() {
+                case "per-subject": destination.orderedBySubject = true
+                case "none": destination.orderedBySubject = false
+                default: throw value.error("unknown ordering (expected per-subject or none)")
+                }
             case "headers":
                 destination.headers = try value.mapping().map { ($0.key, try $0.value.string()) }
             default: break  // mode and callback are read together below: their order in the file is free

@@ -65,6 +65,8 @@ struct DestinationConfig: Sendable {
     var callback: CallbackConfig?
     var rate: RateLimit?
     var circuitBreaker: CircuitBreakerPolicy?
+    /// Deliveries with the same subject happen strictly in message order.
+    var orderedBySubject = false
 }
 
 struct RouteConfig: Sendable {

@@ -4,9 +4,9 @@ import Outbox
 /// Builds the router: health and metrics at the root, signed vendor webhooks, and the
 /// bearer-authenticated API under `/v1`.
 enum HTTPEdge {
-    static func router(config: HubConfig, writer: OutboxWriter, store: OutboxStore, metrics: HubMetrics)
-        -> Router<HubRequestContext>
-    {
+    static func router(
+        config: HubConfig, writer: OutboxWriter, store: OutboxStore, metrics: HubMetrics, circuits: CircuitBoard?
+    ) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: EdgeMiddleware())
@@ -28,6 +28,7 @@ enum HTTPEdge {
             writer: writer, store: store, router: routing,
             vendors: config.destinations.reduce(into: [:]) { $0[$1.name] = $1.jobMode }, maxBody: maxBody
         ).register(on: v1)
+        DestinationsController(store: store, destinations: config.destinations, circuits: circuits).register(on: v1)
         return router
     }
 }

@@ -44,7 +44,10 @@ enum HubRuntime {
             configuration: database.clientConfiguration(maxConnections: config.database.maxConnections),
             backgroundLogger: logger
         )
-        let store = OutboxStore(client: client, logger: logger)
+        let store = OutboxStore(
+            client: client, logger: logger,
+            orderedDestinations: Set(config.destinations.filter(\.orderedBySubject).map(\.name))
+        )
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration(config))
         do {
             try await runServices(
@@ -83,7 +86,10 @@ enum HubRuntime {
                     logger: logger
                 )
                 let app = Application(
-                    router: HTTPEdge.router(config: config, writer: writer, store: store, metrics: metrics),
+                    router: HTTPEdge.router(
+                        config: config, writer: writer, store: store, metrics: metrics,
+                        circuits: mode.relay ? relay.circuits : nil
+                    ),
                     configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "hub"),
                     onServerRunning: { channel in portBox.set(channel.localAddress?.port) },
                     logger: logger

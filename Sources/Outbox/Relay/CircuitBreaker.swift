@@ -1,3 +1,18 @@
+import Synchronization
+
+/// The breakers' states by destination, readable while the relay runs (for `GET /v1/destinations`).
+public final class CircuitBoard: Sendable {
+    private let states = Mutex<[String: String]>([:])
+
+    public init() {}
+
+    public subscript(destination: String) -> String? { states.withLock { $0[destination] } }
+
+    func set(_ destination: String, _ state: CircuitBreaker.State) {
+        states.withLock { $0[destination] = state.rawValue }
+    }
+}
+
 /// Closed: deliveries flow. Open: nothing is claimed until the cool-down ends. Half-open: one
 /// probe delivery is in flight; its outcome closes the circuit or opens it again.
 struct CircuitBreaker: Sendable {

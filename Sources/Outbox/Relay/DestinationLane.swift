@@ -35,11 +35,13 @@ final class DestinationLane: Sendable {
     private let delivered: Counter, retried: Counter, dead: Counter
     private let latency: Metrics.Timer
     private let circuit: Gauge
+    private let board: CircuitBoard
 
     init(
         destination: RelayDestination, store: OutboxStore, recorder: BatchCommitter<RecordedOutcome, Void>,
-        configuration: RelayConfiguration, logger: Logger
+        configuration: RelayConfiguration, board: CircuitBoard, logger: Logger
     ) {
+        self.board = board
         self.destination = destination
         self.store = store
         self.recorder = recorder
@@ -57,6 +59,7 @@ final class DestinationLane: Sendable {
         latency = Metrics.Timer(label: "hub_delivery_duration_seconds", dimensions: [("destination", destination.name)])
         circuit = Gauge(label: "hub_destination_circuit_state", dimensions: [("destination", destination.name)])
         circuit.record(0)
+        if destination.circuitBreaker != nil { board.set(destination.name, .closed) }
         let now = ContinuousClock.now
         slots.withLock {
             $0.bucket = destination.rate.map { TokenBucket(rate: $0, now: now) }
@@ -64,8 +67,7 @@ final class DestinationLane: Sendable {
         }
     }
 
-    /// The breaker's state, for ops; nil when the destination has no breaker.
-    var circuitState: CircuitBreaker.State? { slots.withLock { $0.breaker?.state } }
+
 
     /// Asks the lane to look for due rows soon; repeated calls coalesce.
     func wake() { signal.yield() }
@@ -120,7 +122,10 @@ final class DestinationLane: Sendable {
             (Self.allowance(&slots, destination: destination, claimBatch: configuration.claimBatch, now: now),
              slots.breaker?.state == .halfOpen)
         }
-        if probing { circuit.record(1) }
+        if probing {
+            circuit.record(1)
+            board.set(destination.name, .halfOpen)
+        }
         return answer
     }
 
@@ -142,8 +147,11 @@ final class DestinationLane: Sendable {
         return (wanted, nil)
     }
 
-    /// One pending wake at a time, however often the lane is told to look.
+    /// One pending wake at a time, however often the lane is told to look. A pause longer than
+    /// the poll interval needs none: the poll tick wakes the lane in time, and a lane stopping
+    /// for shutdown never waits on a long sleep.
     private func armTimer(after pause: Duration, in group: inout DiscardingTaskGroup) {
+        guard pause < configuration.pollInterval else { return }
         let arm = slots.withLock { slots in
             defer { slots.timerArmed = true }
             return !slots.timerArmed
@@ -162,6 +170,7 @@ final class DestinationLane: Sendable {
         let failed = if case .retry = outcome.verdict { true } else { false }
         let now = ContinuousClock.now
         guard let changed = slots.withLock({ $0.breaker?.record(failed: failed, now: now) }) else { return }
+        board.set(destination.name, changed)
         switch changed {
         case .open:
             circuit.record(2)
@@ -173,6 +182,7 @@ final class DestinationLane: Sendable {
             circuit.record(1)
         case .closed:
             circuit.record(0)
+        if destination.circuitBreaker != nil { board.set(destination.name, .closed) }
             logger.info("circuit closed: delivering again")
             wake()
         }

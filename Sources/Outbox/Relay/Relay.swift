@@ -14,6 +14,8 @@ public final class Relay: Service, Sendable {
     private let destinations: [RelayDestination]
     private let configuration: RelayConfiguration
     private let logger: Logger
+    /// Each destination's circuit breaker state, while this relay runs.
+    public let circuits = CircuitBoard()
 
     public init(
         store: OutboxStore, destinations: [RelayDestination], configuration: RelayConfiguration = RelayConfiguration(),
@@ -36,7 +38,10 @@ public final class Relay: Service, Sendable {
             return outcomes.map { _ in () }
         }
         let lanes = destinations.map {
-            DestinationLane(destination: $0, store: store, recorder: recorder, configuration: configuration, logger: logger)
+            DestinationLane(
+                destination: $0, store: store, recorder: recorder, configuration: configuration, board: circuits,
+                logger: logger
+            )
         }
         logger.info("relay started", metadata: ["hub.destinations": "\(destinations.map(\.name))"])
         async let recorded: Void = recorder.run()

@@ -27,9 +27,9 @@ struct AcceptStatement: PostgresPreparedStatement {
             FROM fresh
             RETURNING id
         ), queued AS (
-            INSERT INTO deliveries (id, message_id, destination, status)
-            SELECT d.id, d.message_id, d.destination, 'pending'
-            FROM unnest($16::uuid[], $17::uuid[], $18::text[]) AS d(id, message_id, destination)
+            INSERT INTO deliveries (id, message_id, destination, status, ordering_key)
+            SELECT d.id, d.message_id, d.destination, 'pending', nullif(d.ordering_key, '')
+            FROM unnest($16::uuid[], $17::uuid[], $18::text[], $28::text[]) AS d(id, message_id, destination, ordering_key)
             WHERE d.message_id IN (SELECT id FROM inserted)
             RETURNING 1
         ), steps AS (
@@ -54,12 +54,14 @@ struct AcceptStatement: PostgresPreparedStatement {
     var deliveryDestinations: [String]
     var channel: String
     var steps: [(deliveryId: UUID, messageId: UUID, vendor: String, mode: String)]
+    /// Per delivery: the subject when its destination keeps per-subject order, else "".
+    var orderingKeys: [String]
 
     func makeBindings() throws -> PostgresBindings {
         let keyed = batch.filter { $0.dedup != nil }
         let messages = batch.map(\.message)
         let inbound = batch.compactMap { submission in submission.inbound.map { (submission.message.id, $0) } }
-        var bindings = PostgresBindings(capacity: 27)
+        var bindings = PostgresBindings(capacity: 28)
         bindings.append(keyed.map { $0.dedup!.scope })
         bindings.append(keyed.map { $0.dedup!.key })
         bindings.append(keyed.map(\.message.id))
@@ -87,6 +89,7 @@ struct AcceptStatement: PostgresPreparedStatement {
         bindings.append(inbound.map(\.1.headersJSON))
         bindings.append(inbound.map(\.1.body))
         bindings.append(inbound.map(\.1.redacted))
+        bindings.append(orderingKeys)
         return bindings
     }
 

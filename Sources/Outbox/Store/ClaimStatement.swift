@@ -10,6 +10,13 @@ struct ClaimStatement: PostgresPreparedStatement {
         WITH due AS (
             SELECT id FROM deliveries
             WHERE status = 'pending' AND destination = $1 AND next_attempt_at <= now()
+              -- Per-subject order: only a subject's head, the oldest delivery not yet delivered.
+              -- A dead head blocks its subject until ops act.
+              AND (ordering_key IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM deliveries earlier
+                  WHERE earlier.destination = deliveries.destination AND earlier.ordering_key = deliveries.ordering_key
+                    AND earlier.status <> 'delivered' AND earlier.message_id < deliveries.message_id
+              ))
             ORDER BY next_attempt_at, id
             LIMIT $2
             FOR UPDATE SKIP LOCKED

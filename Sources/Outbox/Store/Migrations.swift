@@ -100,5 +100,14 @@ public enum Migrations {
             "CREATE INDEX job_steps_message ON job_steps (message_id)",
             "CREATE INDEX job_steps_overdue ON job_steps (deadline_at) WHERE status = 'processing'",
         ]),
+        Step(version: 3, name: "per-subject ordering", sql: [
+            // The message's subject, set only for destinations that keep per-subject order, so
+            // only their rows pay for the index the claim's "is this the subject's head?" uses.
+            "ALTER TABLE deliveries ADD COLUMN ordering_key text",
+            """
+            CREATE INDEX deliveries_open_by_subject ON deliveries (destination, ordering_key, message_id)
+            WHERE ordering_key IS NOT NULL AND status <> 'delivered'
+            """,
+        ]),
     ]
 }

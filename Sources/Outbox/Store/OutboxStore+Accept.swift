@@ -15,12 +15,14 @@ extension OutboxStore {
         var deliveryIds: [UUID] = [], deliveryMessages: [UUID] = [], deliveryDestinations: [String] = []
         var planned: [[AcceptedDelivery]] = []
         var steps: [(deliveryId: UUID, messageId: UUID, vendor: String, mode: String)] = []
+        var orderingKeys: [String] = []
         for submission in batch {
             planned.append(submission.destinations.map { destination in
                 let id = UUIDv7.make()
                 deliveryIds.append(id)
                 deliveryMessages.append(submission.message.id)
                 deliveryDestinations.append(destination)
+                orderingKeys.append(orderedDestinations.contains(destination) ? submission.message.subject ?? "" : "")
                 if let mode = submission.jobVendors[destination] {
                     steps.append((id, submission.message.id, destination, mode.name))
                 }
@@ -29,7 +31,8 @@ extension OutboxStore {
         }
         let statement = AcceptStatement(
             batch: batch, deliveryIds: deliveryIds, deliveryMessages: deliveryMessages,
-            deliveryDestinations: deliveryDestinations, channel: Self.notifyChannel, steps: steps
+            deliveryDestinations: deliveryDestinations, channel: Self.notifyChannel, steps: steps,
+            orderingKeys: orderingKeys
         )
         return try await run {
             let rows = try await client.execute(statement, logger: logger)

@@ -104,4 +104,26 @@ extension OutboxStore {
             return result
         }
     }
+
+    /// Subjects of an ordered destination held up by a dead delivery at their head, oldest first.
+    public func blockedSubjects(destination: String, limit: Int = 100) async throws -> [String] {
+        try await run {
+            let rows = try await client.query(
+                """
+                SELECT d.ordering_key FROM deliveries d
+                WHERE d.destination = \(destination) AND d.ordering_key IS NOT NULL AND d.status = 'dead'
+                  AND NOT EXISTS (
+                      SELECT 1 FROM deliveries earlier
+                      WHERE earlier.destination = d.destination AND earlier.ordering_key = d.ordering_key
+                        AND earlier.status <> 'delivered' AND earlier.message_id < d.message_id
+                  )
+                ORDER BY d.message_id LIMIT \(limit)
+                """,
+                logger: logger
+            )
+            var subjects: [String] = []
+            for try await subject in rows.decode(String.self) { subjects.append(subject) }
+            return subjects
+        }
+    }
 }

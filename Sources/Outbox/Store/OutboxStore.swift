@@ -8,10 +8,14 @@ public struct OutboxStore: Sendable {
 
     public let client: PostgresClient
     public let logger: Logger
+    /// Destinations that keep per-subject order: their deliveries record the subject, and the
+    /// claim takes only the oldest unfinished delivery of each subject.
+    public let orderedDestinations: Set<String>
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, orderedDestinations: Set<String> = []) {
         self.client = client
         self.logger = logger
+        self.orderedDestinations = orderedDestinations
     }
 
     /// Runs `body`, turning connection-level failures into ``StoreError/unavailable(_:)``.
