@@ -1,4 +1,5 @@
 import Foundation
+import Outbox
 import Testing
 
 @testable import Hub
@@ -111,5 +112,29 @@ import Testing
         #expect(slow.jobMode == .async(deadline: .seconds(120)))
         #expect(slow.callback?.jobId == JSONPointer("/request/id"))
         #expect(slow.callback?.result == JSONPointer("/data"))
+    }
+
+    @Test func deliveryPolicyReadsRatesBreakersAndOrdering() throws {
+        let config = try ConfigLoader.parse(database + """
+
+            destinations:
+              a: { kind: http, url: "http://127.0.0.1:9/a", rate: 600/m, ordering: per-subject }
+              b: { kind: http, url: "http://127.0.0.1:9/b", rate: { limit: 50/s, burst: 5 }, circuit_breaker: { failures: 3, cool_down: 10s } }
+            """, environment: [:])
+        #expect(config.destinations[0].rate == RateLimit(perSecond: 10, burst: 10))
+        #expect(config.destinations[0].orderedBySubject)
+        #expect(config.destinations[1].rate == RateLimit(perSecond: 50, burst: 5))
+        #expect(config.destinations[1].circuitBreaker == CircuitBreakerPolicy(failures: 3, coolDown: .seconds(10)))
+
+        let badRate = try #require(failure("""
+            destinations:
+              a: { kind: http, url: "http://127.0.0.1:9/a", rate: fast }
+            """))
+        #expect(badRate.key == "destinations.a.rate" && badRate.description.contains("50/s"))
+        let badOrdering = try #require(failure("""
+            destinations:
+              a: { kind: http, url: "http://127.0.0.1:9/a", ordering: strict }
+            """))
+        #expect(badOrdering.key == "destinations.a.ordering")
     }
 }
