@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Loopback services for Hub's tests and benchmarks. Everything lives under $HUB_SERVICES_ROOT.
-#   scripts/services.sh start     start Postgres on 127.0.0.1, write $ROOT/env
+#   scripts/services.sh start     start Postgres and S3 (moto, SigV4 checked) on 127.0.0.1, write $ROOT/env
 #   scripts/services.sh stop      stop exactly what start recorded
 #   scripts/services.sh status
 # Knobs: HUB_SERVICES_ROOT (default .hub/services), HUB_PG_PORT (default 55432),
 #        HUB_PG_DURABLE=1 (fsync on, tuned as for production: benchmarks use this),
-#        HUB_PG_KEEP=1 (reuse the data directory of an earlier start: make run keeps its data).
+#        HUB_PG_KEEP=1 (reuse the data directory of an earlier start: make run keeps its data),
+#        HUB_S3_PORT (default 59000), HUB_S3=0 (no S3 server: benchmarks and make run need none).
 set -Eeuo pipefail
 
 ROOT=${HUB_SERVICES_ROOT:-$(pwd)/.hub/services}
 PG_PORT=${HUB_PG_PORT:-55432}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+S3_PORT=${HUB_S3_PORT:-59000}
 PG_USER=postgres   # Postgres refuses to run as root; as root we run it as this user
 PIDS=$ROOT/pids
 LOG=$ROOT/log
@@ -69,17 +71,53 @@ start_postgres() {
   if ((fresh)); then "$PGBIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres hub; fi
 }
 
+# moto with signature checking on. It starts with auth off (INITIAL_NO_AUTH_ACTION_COUNT=inf):
+# mint an IAM user allowed s3:* and its access key, then switch auth on with reset-auth; from
+# then on a wrong secret gets 403 SignatureDoesNotMatch, as from AWS.
+start_s3() {
+  python3 -c 'import moto, boto3' 2>/dev/null || { say "moto/boto3 missing (make deps installs them)"; return 1; }
+  (exec python3 -m moto.server -H 127.0.0.1 -p "$S3_PORT") </dev/null >"$LOG/moto.log" 2>&1 &
+  echo "moto $!" >>"$PIDS"
+  wait_for moto $! 30 curl -sf -o /dev/null "http://127.0.0.1:$S3_PORT/moto-api/"
+  read -r S3_KEY_ID S3_SECRET < <(python3 - "$S3_PORT" <<'PY'
+import json, sys, boto3
+iam = boto3.client("iam", endpoint_url=f"http://127.0.0.1:{sys.argv[1]}", region_name="us-east-1",
+                   aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
+iam.create_user(UserName="hub")
+iam.put_user_policy(UserName="hub", PolicyName="s3all", PolicyDocument=json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+key = iam.create_access_key(UserName="hub")["AccessKey"]
+print(key["AccessKeyId"], key["SecretAccessKey"])
+PY
+  )
+  [[ -n ${S3_SECRET:-} ]] || { say "could not mint a moto IAM key; see $LOG/moto.log"; return 1; }
+  # The body must be raw text: form-encoded (curl -d), moto sees no data and answers 500.
+  curl -sf -X POST -H 'Content-Type: text/plain' --data-binary 0 \
+    "http://127.0.0.1:$S3_PORT/moto-api/reset-auth" >/dev/null
+}
+
 cmd_start() {
   if [[ -s $PIDS ]]; then say "already started ($PIDS exists); run stop first"; exit 1; fi
   if tcp_open "$PG_PORT"; then say "port $PG_PORT already in use"; exit 1; fi
+  if [[ ${HUB_S3:-1} == 1 ]] && tcp_open "$S3_PORT"; then say "port $S3_PORT already in use"; exit 1; fi
   mkdir -p "$ROOT" "$LOG"; : >"$PIDS"
   trap 'trap - ERR; say "start failed (line $LINENO); stopping what was started"; cmd_stop; exit 1' ERR
   start_postgres
+  if [[ ${HUB_S3:-1} == 1 ]]; then start_s3; fi
   trap - ERR
   cat >"$ROOT/env" <<ENV
 export HUB_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/hub
 ENV
-  cat "$ROOT/env"
+  if [[ ${HUB_S3:-1} == 1 ]]; then
+    # A private file: it holds the (throwaway, moto-only) secret.
+    cat >>"$ROOT/env" <<ENV
+export HUB_TEST_S3_URL=http://127.0.0.1:$S3_PORT
+export HUB_TEST_S3_ACCESS_KEY=$S3_KEY_ID
+export HUB_TEST_S3_SECRET_KEY=$S3_SECRET
+ENV
+    chmod 600 "$ROOT/env"
+  fi
+  sed "s/\(SECRET_KEY=\).*/\1<redacted: see the env file>/" "$ROOT/env"
 }
 
 cmd_stop() {

@@ -135,18 +135,20 @@ enum ConfigLoader {
     }
 
     private static func destination(_ name: String, _ node: ConfigNode) throws -> DestinationConfig {
-        let allowed: Set<String> = [
+        let allowed = Set([
             "kind", "url", "secret", "timeout", "concurrency", "retry", "headers", "mode", "callback", "rate",
             "circuit_breaker", "ordering",
-        ]
+        ]).union(s3Keys)
         let entries = try node.mapping(allowed: allowed)
+        let kinds = DestinationConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")
         guard let kindNode = entries.first(where: { $0.key == "kind" })?.value else {
-            throw node.error("kind is required (one of: http)")
+            throw node.error("kind is required (one of: \(kinds))")
         }
         let kindText = try kindNode.string()
         guard let kind = DestinationConfig.Kind(rawValue: kindText) else {
-            throw kindNode.error("unknown destination kind '\(kindText)' (expected one of: http)")
+            throw kindNode.error("unknown destination kind '\(kindText)' (expected one of: \(kinds))")
         }
+        try checkKeys(of: kind, entries)
         var destination = DestinationConfig(name: name, kind: kind, url: "")
         for (key, value) in entries {
             switch key {
@@ -174,7 +176,10 @@ enum ConfigLoader {
             default: break  // mode and callback are read together below: their order in the file is free
             }
         }
-        guard !destination.url.isEmpty else { throw node.error("url is required for an http destination") }
+        switch kind {
+        case .http: guard !destination.url.isEmpty else { throw node.error("url is required for an http destination") }
+        case .s3: destination.s3 = try s3Destination(node, entries)
+        }
         try readJobMode(of: &destination, entries: entries, node: node)
         guard isValidName(name) || destination.jobMode == nil else {
             throw node.error("a vendor's name is its callback path: only lowercase letters, digits, - and _")

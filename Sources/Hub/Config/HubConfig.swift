@@ -1,3 +1,4 @@
+import Connectors
 import Outbox
 
 /// The whole configuration, validated. Every field has the default a new install would want.
@@ -49,7 +50,7 @@ struct RelaySettings: Sendable {
 }
 
 struct DestinationConfig: Sendable {
-    enum Kind: String, Sendable, CaseIterable { case http }
+    enum Kind: String, Sendable, CaseIterable { case http, s3 }
 
     var name: String
     var kind: Kind
@@ -67,6 +68,8 @@ struct DestinationConfig: Sendable {
     var circuitBreaker: CircuitBreakerPolicy?
     /// Deliveries with the same subject happen strictly in message order.
     var orderedBySubject = false
+    /// Where a `kind: s3` destination writes (its timeout is `timeout`, set when the connector is built).
+    var s3: S3Connector.Configuration?
 }
 
 struct RouteConfig: Sendable {

@@ -132,6 +132,10 @@ enum HubRuntime {
                     url: destination.url, timeout: destination.timeout, secret: destination.secret,
                     headers: destination.headers, keepsResponseBody: destination.jobMode == .sync
                 ))
+            case .s3:
+                guard var s3 = destination.s3 else { preconditionFailure("the config loader sets s3 for kind: s3") }
+                s3.timeout = destination.timeout
+                connector = S3Connector(client: http, configuration: s3)
             }
             return RelayDestination(
                 name: destination.name, connector: connector, retry: destination.retry,
