@@ -5,8 +5,12 @@
 #      hub-sink, and writes .hub/bench/hub.yaml;
 #   2. ingest: `hub serve --no-relay`, wrk POST /v1/messages (1 KB JSON) at -c64 and -c200,
 #      20 s each: accepted/s, p50/p99, non-2xx, and stored messages vs 2xx answers;
-#   3. relay: 100k due deliveries to the sink, drained by `hub relay`: deliveries/s;
-#   4. end to end: `hub serve`, one message every 20 ms, POST -> sink latency.
+#   3. webhook: the same, against POST /v1/webhooks/bench (a Standard Webhooks source, HMAC-SHA256
+#      over a 1 KB body, requests signed beforehand by scripts/bench/webhook_requests.py, every
+#      webhook-id distinct): accepted/s (202), duplicates (200), stored vs 202, and the ratio to
+#      ingest accepted/s at the same connection count;
+#   4. relay: 100k due deliveries to the sink, drained by `hub relay`: deliveries/s;
+#   5. end to end: `hub serve`, one message every 20 ms, POST -> sink latency.
 #
 # The results table (markdown) goes to stdout and to .hub/bench/results.md; progress goes to
 # stderr; logs stay in .hub/bench/logs/. Exits non-zero only when something failed to run,
@@ -14,12 +18,15 @@
 #
 # Knobs (environment):
 #   BENCH_SKIP_BUILD=1        use the existing .build/release binaries
-#   BENCH_PHASES              "ingest relay e2e" (any subset, in this order)
+#   BENCH_PHASES              "ingest webhook relay e2e" (any subset, in this order)
 #   BENCH_PG_PORT=55433 BENCH_HUB_PORT=8088 BENCH_SINK_PORT=9100
 #   BENCH_WRITERS=4 BENCH_MAX_CONNECTIONS=40 BENCH_CLAIM_BATCH=200 BENCH_POLL_INTERVAL=1s
 #   BENCH_CONCURRENCY=256     destination concurrency of `sink`
 #   BENCH_THREADS=2 BENCH_CONNECTIONS="64 200" BENCH_DURATION=20 BENCH_WARMUP=3 (s, 0 = none)
 #   BENCH_BODY_BYTES=1024
+#   BENCH_WEBHOOK_RATE=15000  webhook: signed requests per second to prepare (all threads), with 25%
+#                             margin; a thread that runs out stops, and the table says so
+#   BENCH_WEBHOOK_MAX_LINES=1000000  cap on signed requests per wrk thread and run
 #   BENCH_RELAY_COUNT=100000 BENCH_RELAY_TIMEOUT=300
 #   BENCH_E2E_COUNT=500 BENCH_E2E_INTERVAL_MS=20
 set -Eeuo pipefail
@@ -49,10 +56,15 @@ RELAY_COUNT=${BENCH_RELAY_COUNT:-100000}
 RELAY_TIMEOUT=${BENCH_RELAY_TIMEOUT:-300}
 E2E_COUNT=${BENCH_E2E_COUNT:-500}
 E2E_INTERVAL_MS=${BENCH_E2E_INTERVAL_MS:-20}
-PHASES=${BENCH_PHASES:-ingest relay e2e}
+WEBHOOK_RATE=${BENCH_WEBHOOK_RATE:-15000}
+WEBHOOK_MAX_LINES=${BENCH_WEBHOOK_MAX_LINES:-1000000}
+PHASES=${BENCH_PHASES:-ingest webhook relay e2e}
 TOKEN=bench-token-0123456789abcdef
+# The webhook source's signing secret, new for every run, and its pre-signed requests.
+WEBHOOK_DIR=$BENCH_DIR/webhook-requests
+RUN_ID=$(date +%s)
 
-export HUB_SERVICES_ROOT=$BENCH_DIR/services HUB_PG_PORT=$PG_PORT HUB_PG_DURABLE=1
+export HUB_SERVICES_ROOT=$BENCH_DIR/services HUB_PG_PORT=$PG_PORT HUB_PG_DURABLE=1 HUB_S3=0
 DB_URL=postgres://postgres@127.0.0.1:$PG_PORT/hub
 HUB_URL=http://127.0.0.1:$HUB_PORT
 SINK_URL=http://127.0.0.1:$SINK_PORT
@@ -66,6 +78,12 @@ die() { say "FAILED: $*"; exit 1; }
 BG_NAMES=() BG_PIDS=()
 PG_STARTED=0 TABLE_PRINTED=0 FAILURES=() ROWS=() NOTES=()
 STARTED_AT=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+# The knobs this run was given, for the results' command line, e.g. BENCH_PHASES="ingest webhook".
+BENCH_KNOBS=""
+while IFS='=' read -r knob value; do
+  [[ $value =~ ^[A-Za-z0-9._/:-]+$ ]] || value="\"$value\""
+  BENCH_KNOBS+="${BENCH_KNOBS:+ }$knob=$value"
+done < <(env | grep -E '^BENCH_[A-Z0-9_]+=' | sort || true)
 NPROC=$(nproc) CPU_MODEL=unknown MEM_GB=? HUB_REV=unknown PG_VERSION=15 PG_PID=0 FSYNC_P50=? FSYNC_P99=?
 
 alive() { [[ -r /proc/$1/stat ]] && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
@@ -180,29 +198,52 @@ sql() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres
 
 count_messages() { sql "SELECT count(*) FROM messages"; }
 
-# Waits until the messages count stops moving (in-flight commits land), then prints it.
-settled_count() {
-  local last now deadline=$((SECONDS + 10))
-  last=$(count_messages)
+# Waits until the messages count (or what COUNT_FUNCTION counts) stops moving (in-flight commits
+# land), then prints it.
+settled_count() { # settled_count [COUNT_FUNCTION]
+  local count=${1:-count_messages} last now deadline=$((SECONDS + 10))
+  last=$($count)
   while ((SECONDS < deadline)); do
     sleep 0.5
-    now=$(count_messages)
+    now=$($count)
     [[ $now == "$last" ]] && break
     last=$now
   done
   echo "$last"
 }
 
-cpu_snap() { "$PYTHON" "$HERE/cpu.py" snap --pid "hub=${1:-0}" --tree "pg=$PG_PID"; }
-cpu_diff() { # cpu_diff BEFORE AFTER -> "machine 87% busy; hub 1.10 cores, postgres 0.45, other 0.20"
-  local line busy hub pg
-  line=$("$PYTHON" "$HERE/cpu.py" diff "$1" "$2")
+# A snapshot is "HUB_PID|cpu.py's JSON|STEAL_TICKS|NANOSECONDS|busy.py's JSON". On a VM the host
+# may take CPU away (steal), which /proc/stat counts as busy: it is reported on its own, not as
+# "other". busy.py names the other processes that were busy (the machine is shared: a compile
+# next to the benchmark shows up there).
+cpu_snap() {
+  local json
+  json=$("$PYTHON" "$HERE/cpu.py" snap --pid "hub=${1:-0}" --tree "pg=$PG_PID")
+  echo "${1:-0}|$json|$(awk '$1 == "cpu" { print $9; exit }' /proc/stat)|$(date +%s%N)|$("$PYTHON" "$HERE/busy.py" snap)"
+}
+split_snap() { # split_snap SNAPSHOT ARRAY_NAME : the five fields of a cpu_snap line (the last may hold '|')
+  local -n fields=$2
+  local rest=$1 _
+  fields=()
+  for _ in 1 2 3 4; do fields+=("${rest%%|*}"); rest=${rest#*|}; done
+  fields+=("$rest")
+}
+cpu_diff() { # cpu_diff BEFORE AFTER -> "machine 87% busy of 2 cores; hub 1.10 cores, postgres 0.45, other processes 0.20 (busiest: …), stolen by the VM host 0.05"
+  local -a x y
+  local line busy hub pg steal others
+  split_snap "$1" x
+  split_snap "$2" y
+  line=$("$PYTHON" "$HERE/cpu.py" diff "${x[1]}" "${y[1]}")
   busy=$(sed -n 's/.*machine_busy_pct=\([0-9.]*\).*/\1/p' <<<"$line")
   hub=$(sed -n 's/.*hub_cores=\([0-9.]*\).*/\1/p' <<<"$line")
   pg=$(sed -n 's/.*pg_cores=\([0-9.]*\).*/\1/p' <<<"$line")
-  awk -v b="$busy" -v h="${hub:-0}" -v p="${pg:-0}" -v n="$NPROC" \
-    'BEGIN { o = b * n / 100 - h - p; if (o < 0) o = 0;
-             printf "machine %d%% busy of %d cores; hub %.2f cores, postgres %.2f, other processes (load generator, sink, anything else running) %.2f", b, n, h, p, o }'
+  steal=$(awk -v a="${x[2]}" -v b="${y[2]}" -v t0="${x[3]}" -v t1="${y[3]}" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { s = (t1 - t0) / 1e9; printf "%.2f", (s > 0) ? (b - a) / hz / s : 0 }')
+  others=$("$PYTHON" "$HERE/busy.py" diff "${x[4]}" "${y[4]}" --skip "${y[0]}" --skip-tree "$PG_PID" \
+    --name "$$=bench.sh (wrk, psql)" 2>/dev/null || echo "?")
+  awk -v b="$busy" -v h="${hub:-0}" -v p="${pg:-0}" -v st="$steal" -v n="$NPROC" -v who="$others" \
+    'BEGIN { o = b * n / 100 - h - p - st; if (o < 0) o = 0;
+             printf "machine %d%% busy of %d cores; hub %.2f cores, postgres %.2f, other processes %.2f (busiest: %s), stolen by the VM host %.2f", b, n, h, p, o, who, st }'
 }
 
 # Float helpers.
@@ -221,13 +262,13 @@ render_results() {
   {
     echo "# Hub benchmark"
     echo
-    echo "- Command: \`make bench\` (\`bash scripts/bench.sh\`)"
+    echo "- Command: \`${BENCH_KNOBS:+$BENCH_KNOBS }make bench\` (\`${BENCH_KNOBS:+$BENCH_KNOBS }bash scripts/bench.sh\`)"
     echo "- Date: $STARTED_AT (took $((SECONDS / 60)) min $((SECONDS % 60)) s)"
     echo "- Machine: $NPROC cores ($CPU_MODEL), $MEM_GB GiB RAM, $(uname -sr); disk fdatasync of 8 KiB: p50 $FSYNC_P50 ms, p99 $FSYNC_P99 ms"
     echo "- Hub: $HUB_REV, release build"
     echo "- Postgres: $PG_VERSION on 127.0.0.1:$PG_PORT, durable (fsync=on, synchronous_commit=on, shared_buffers=1GB, max_wal_size=4GB)"
     echo "- Config: writers=$WRITERS max_connections=$MAX_CONNECTIONS claim_batch=$CLAIM_BATCH poll_interval=$POLL_INTERVAL sink concurrency=$CONCURRENCY"
-    echo "- Load: wrk -t$THREADS, ${BODY_BYTES} B JSON bodies, ${DURATION} s per run (after ${WARMUP} s warm-up); relay $RELAY_COUNT deliveries; e2e $E2E_COUNT messages every ${E2E_INTERVAL_MS} ms"
+    echo "- Load: wrk -t$THREADS, ${BODY_BYTES} B JSON bodies, ${DURATION} s per run (after ${WARMUP} s warm-up); webhook: Standard Webhooks HMAC-SHA256, one pre-signed request per webhook-id; relay $RELAY_COUNT deliveries; e2e $E2E_COUNT messages every ${E2E_INTERVAL_MS} ms"
     echo
     echo "| Phase | Figure | Result | Target | Met |"
     echo "| --- | --- | --- | --- | --- |"
@@ -295,6 +336,7 @@ PG_VERSION=$(sql "SHOW server_version" | awk '{print $1}')
 read -r FSYNC_P50 FSYNC_P99 < <("$PYTHON" "$HERE/fsync_probe.py" "$HUB_SERVICES_ROOT" 200 || echo "? ?")
 [[ $(sql "SHOW fsync") == on ]] || die "Postgres is not durable (fsync is off)"
 
+WEBHOOK_SECRET=whsec_$("$PYTHON" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
 cat >"$CONFIG" <<YAML
 # Written by scripts/bench.sh for \`make bench\`.
 server:
@@ -326,8 +368,17 @@ destinations:
     concurrency: $CONCURRENCY
     retry: { max_attempts: 10, initial: 200ms, max: 30s, max_age: 24h }
 
+# Plain ingest sends type bench.order, the webhook source maps to bench.vehicle.sold: both
+# match this one route, so every message of either phase gets exactly one delivery.
 routes:
   - { match: { type: "bench.*" }, to: [sink] }
+
+# The webhook phase's vendor: Standard Webhooks signatures, dedup on webhook-id (the default).
+sources:
+  bench:
+    kind: webhook
+    verify: { scheme: standard-webhooks, secrets: ["$WEBHOOK_SECRET"], tolerance: 5m }
+    map: { type: "bench.{/event}", subject: /data/vin, time: /occurred_at, data: /data }
 YAML
 "$HUB" check-config --config "$CONFIG" >"$LOGS/check-config.log" 2>&1 || { cat "$LOGS/check-config.log" >&2; die "bench config rejected"; }
 "$HUB" migrate --config "$CONFIG" >"$LOGS/migrate.log" 2>&1 || { cat "$LOGS/migrate.log" >&2; die "hub migrate failed"; }
@@ -358,24 +409,67 @@ log_findings() {
   note "$1.log has $count warning/error lines; first: $(awk '$2 ~ /^(warning|error|critical)$/' "$file" | head -3 | cut -c1-300 | paste -sd '|' | sed 's/|/ ‖ /g')"
 }
 
-truncate_outbox() { sql "TRUNCATE delivery_attempts, deliveries, inbound_keys, messages" >/dev/null; }
+truncate_outbox() {
+  sql "TRUNCATE delivery_attempts, job_steps, deliveries, inbound_keys, inbound_requests, messages" >/dev/null
+}
+
+# An empty outbox and a fresh checkpoint, so that the ingest and webhook phases start alike
+# (neither pays for a checkpoint the other's writes brought on).
+fresh_outbox() {
+  truncate_outbox
+  sql "CHECKPOINT" >/dev/null
+}
 
 # ---------------------------------------------------------------------------------------------
 # Phase 1: ingest
 
-run_wrk() { # run_wrk LABEL CONNECTIONS SECONDS -> output in $LOGS/wrk-LABEL.log
-  local label=$1 conns=$2 secs=$3
-  local threads=$THREADS
-  ((threads > conns)) && threads=$conns
-  BENCH_TOKEN=$TOKEN BENCH_BODY_BYTES=$BODY_BYTES BENCH_RUN=$label \
+wrk_threads() { local t=$THREADS; ((t > $1)) && t=$1; echo "$t"; }
+
+run_wrk() { # run_wrk LABEL CONNECTIONS SECONDS [SCRIPT PATH] -> output in $LOGS/wrk-LABEL.log
+  local label=$1 conns=$2 secs=$3 script=${4:-post.lua} path=${5:-/v1/messages}
+  local threads
+  threads=$(wrk_threads "$conns")
+  BENCH_TOKEN=$TOKEN BENCH_BODY_BYTES=$BODY_BYTES BENCH_RUN=$label BENCH_WEBHOOK_DIR=$WEBHOOK_DIR BENCH_SCRIPTS_DIR=$HERE \
     run_fg timeout $((secs + 60)) wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s --latency \
-    -s "$HERE/post.lua" "$HUB_URL/v1/messages" >"$LOGS/wrk-$label.log" 2>&1 \
+    -s "$HERE/$script" "$HUB_URL$path" >"$LOGS/wrk-$label.log" 2>&1 \
     || { tail -20 "$LOGS/wrk-$label.log" >&2; die "wrk ($label) failed; see $LOGS/wrk-$label.log"; }
 }
 
+# Reads the "@bench KEY VALUE" lines of $LOGS/wrk-LABEL.log into W, and derives W[secs],
+# W[errors] (non-2xx, plus socket errors when there were any) and W[socket_errors].
+declare -A W=()
+read_wrk() {
+  local key value
+  W=()
+  while read -r _ key value; do W[$key]=$value; done < <(grep '^@bench ' "$LOGS/wrk-$1.log")
+  [[ -n ${W[ok]:-} ]] || die "no figures in $LOGS/wrk-$1.log"
+  W[secs]=$(awk -v us="${W[duration_us]}" 'BEGIN { print us / 1e6 }')
+  W[socket_errors]=$((W[err_connect] + W[err_read] + W[err_write] + W[err_timeout]))
+  W[errors]=${W[non2xx]}
+  ((W[socket_errors] == 0)) \
+    || W[errors]="${W[non2xx]} (+ socket errors: connect ${W[err_connect]}, read ${W[err_read]}, write ${W[err_write]}, timeout ${W[err_timeout]})"
+}
+
+# stored_check NAME DELTA ANSWERED WHAT -> CHECK: the messages a run stored against the answers
+# that said "stored" (WHAT names them, e.g. 2xx); a request still in flight when wrk stopped may
+# have committed too. A mismatch is a failure.
+stored_check() {
+  local name=$1 delta=$2 answered=$3 what=$4 in_flight=${W[in_flight]}
+  if ((delta == answered)); then
+    CHECK="OK ($(thousands "$delta") stored = $(thousands "$answered") $what)"
+  elif ((delta > answered && delta <= answered + in_flight)); then
+    CHECK="OK ($(thousands "$delta") stored = $(thousands "$answered") $what + $((delta - answered)) committed after wrk stopped waiting; $in_flight were in flight)"
+  else
+    CHECK="MISMATCH ($(thousands "$delta") stored vs $(thousands "$answered") $what, $in_flight in flight at stop)"
+    FAILURES+=("$name: stored count $delta does not match $answered $what answers")
+  fi
+}
+
+declare -A INGEST_RATE=()   # connections -> accepted/s of the ingest phase, for the webhook ratio
+
 phase_ingest() {
   say "ingest: hub serve --no-relay"
-  truncate_outbox
+  fresh_outbox
   start_hub hub-ingest serve --no-relay
   local conns
   for conns in $CONNECTIONS; do
@@ -392,37 +486,22 @@ phase_ingest() {
     after=$(settled_count)
     alive "$HUB_PID" || die "the hub died during the ingest run; see $LOGS/hub-ingest.log"
 
-    declare -A w=()
-    local key value
-    while read -r _ key value; do w[$key]=$value; done < <(grep '^@bench ' "$LOGS/wrk-c$conns.log")
-    [[ -n ${w[ok]:-} ]] || die "no figures in $LOGS/wrk-c$conns.log"
-    local secs rate stored delta check
-    secs=$(awk -v us="${w[duration_us]}" 'BEGIN { print us / 1e6 }')
-    rate=$(awk -v n="${w[ok]}" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
-    delta=$((after - before))
-    if ((delta == w[ok])); then
-      check="OK ($(thousands "$delta") stored = $(thousands "${w[ok]}") 2xx)"
-    elif ((delta > w[ok] && delta <= w[ok] + w[in_flight])); then
-      check="OK ($(thousands "$delta") stored = $(thousands "${w[ok]}") 2xx + $((delta - w[ok])) committed after wrk stopped waiting; ${w[in_flight]} were in flight)"
-    else
-      check="MISMATCH ($(thousands "$delta") stored vs $(thousands "${w[ok]}") 2xx, ${w[in_flight]} in flight at stop)"
-      FAILURES+=("ingest -c$conns: stored count $delta does not match $((w[ok])) 2xx answers")
-    fi
-    local errors="${w[non2xx]}"
-    local socket_errors=$((w[err_connect] + w[err_read] + w[err_write] + w[err_timeout]))
-    ((socket_errors == 0)) || errors="$errors (+ socket errors: connect ${w[err_connect]}, read ${w[err_read]}, write ${w[err_write]}, timeout ${w[err_timeout]})"
+    read_wrk "c$conns"
+    local rate
+    rate=$(awk -v n="${W[ok]}" -v s="${W[secs]}" 'BEGIN { printf "%.0f", n / s }')
+    INGEST_RATE[$conns]=$rate
+    stored_check "ingest -c$conns" $((after - before)) "${W[ok]}" 2xx
 
     if [[ $conns == 64 ]]; then
       row "ingest -c64" "accepted/s" "$(thousands "$rate")" "≥ 6,000" "$(meets "$rate" '>=' 6000)"
-      row "ingest -c64" "latency p50 / p99" "$(fmt "${w[p50_ms]}" 2) / $(fmt "${w[p99_ms]}" 2) ms" "p99 ≤ 20 ms" "$(meets "${w[p99_ms]}" '<=' 20)"
+      row "ingest -c64" "latency p50 / p99" "$(fmt "${W[p50_ms]}" 2) / $(fmt "${W[p99_ms]}" 2) ms" "p99 ≤ 20 ms" "$(meets "${W[p99_ms]}" '<=' 20)"
     else
       row "ingest -c$conns" "accepted/s" "$(thousands "$rate")"
-      row "ingest -c$conns" "latency p50 / p99" "$(fmt "${w[p50_ms]}" 2) / $(fmt "${w[p99_ms]}" 2) ms"
+      row "ingest -c$conns" "latency p50 / p99" "$(fmt "${W[p50_ms]}" 2) / $(fmt "${W[p99_ms]}" 2) ms"
     fi
-    row "ingest -c$conns" "non-2xx" "$errors" "0" "$( ((w[non2xx] == 0 && socket_errors == 0)) && echo yes || echo NO)"
-    row "ingest -c$conns" "stored = 2xx" "$check"
-    note "ingest -c$conns: $(thousands "${w[requests]}") answers in $(fmt "$secs" 1) s, ${w[body_bytes]} B bodies, max latency $(fmt "${w[max_ms]}" 1) ms; $(cpu_diff "$cpu0" "$cpu1")"
-    unset w
+    row "ingest -c$conns" "non-2xx" "${W[errors]}" "0" "$( ((W[non2xx] == 0 && W[socket_errors] == 0)) && echo yes || echo NO)"
+    row "ingest -c$conns" "stored = 2xx" "$CHECK"
+    note "ingest -c$conns: $(thousands "${W[requests]}") answers in $(fmt "${W[secs]}" 1) s, ${W[body_bytes]} B bodies, max latency $(fmt "${W[max_ms]}" 1) ms; $(cpu_diff "$cpu0" "$cpu1")"
   done
   local pending
   pending=$(sql "SELECT count(*) FROM deliveries WHERE status = 'pending'")
@@ -434,7 +513,103 @@ phase_ingest() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Phase 2: relay
+# Phase 2: webhook (verified ingest through a Standard Webhooks source)
+
+count_webhook_messages() { sql "SELECT count(*) FROM messages WHERE source = 'bench'"; }
+
+# sign_webhooks LABEL CONNECTIONS SECONDS : fresh signed requests in $WEBHOOK_DIR for one wrk
+# run, one file per wrk thread, enough for BENCH_WEBHOOK_RATE/s plus 25% (capped).
+sign_webhooks() {
+  local label=$1 threads lines
+  threads=$(wrk_threads "$2")
+  lines=$(((WEBHOOK_RATE * $3 * 5 / 4 + threads - 1) / threads))
+  ((lines <= WEBHOOK_MAX_LINES)) || lines=$WEBHOOK_MAX_LINES
+  ((lines > 0)) || lines=1
+  "$PYTHON" "$HERE/webhook_requests.py" --secret "$WEBHOOK_SECRET" --out "$WEBHOOK_DIR" --threads "$threads" \
+    --lines "$lines" --run "$RUN_ID-$label" --body-bytes "$BODY_BYTES" >"$LOGS/sign-$label.log" 2>&1 \
+    || { cat "$LOGS/sign-$label.log" >&2; die "signing webhook requests failed; see $LOGS/sign-$label.log"; }
+  SIGNED_LINES=$lines
+  say "webhook: $(sed -n 's/^@gen //p' "$LOGS/sign-$label.log") ($label)"
+}
+
+# One signed request by curl, then the same one again: 202 and then 200 (a duplicate), or the
+# source is misconfigured and the load runs would measure refusals.
+webhook_smoke() {
+  sign_webhooks smoke 1 0
+  local id ts sig first second
+  IFS=$'\t' read -r id ts sig <"$WEBHOOK_DIR/thread-1.txt"
+  local args=(-s -o "$LOGS/webhook-smoke.json" -w '%{http_code}' -X POST "$HUB_URL/v1/webhooks/bench"
+    -H 'Content-Type: application/json' -H "webhook-id: $id" -H "webhook-timestamp: $ts" -H "webhook-signature: $sig"
+    --data-binary "@$WEBHOOK_DIR/body.json")
+  first=$(curl "${args[@]}") || true
+  second=$(curl "${args[@]}") || true
+  [[ $first == 202 && $second == 200 ]] \
+    || die "webhook smoke test: a signed request answered $first (expected 202), its resend $second (expected 200); see $LOGS/webhook-smoke.json and $LOGS/hub-webhook.log"
+}
+
+phase_webhook() {
+  say "webhook: hub serve --no-relay, POST /v1/webhooks/bench"
+  fresh_outbox
+  start_hub hub-webhook serve --no-relay
+  webhook_smoke
+  local conns
+  for conns in $CONNECTIONS; do
+    if ((WARMUP > 0)); then
+      say "webhook: warm-up -c$conns for ${WARMUP}s"
+      sign_webhooks "webhook-warmup-c$conns" "$conns" "$WARMUP"
+      run_wrk "webhook-warmup-c$conns" "$conns" "$WARMUP" webhook.lua /v1/webhooks/bench
+    fi
+    local before after cpu0 cpu1 name="webhook -c$conns"
+    sign_webhooks "webhook-c$conns" "$conns" "$DURATION"
+    before=$(settled_count count_webhook_messages)
+    say "webhook: wrk -t$THREADS -c$conns -d${DURATION}s (stored before: $before)"
+    cpu0=$(cpu_snap "$HUB_PID")
+    run_wrk "webhook-c$conns" "$conns" "$DURATION" webhook.lua /v1/webhooks/bench
+    cpu1=$(cpu_snap "$HUB_PID")
+    after=$(settled_count count_webhook_messages)
+    alive "$HUB_PID" || die "the hub died during the webhook run; see $LOGS/hub-webhook.log"
+
+    read_wrk "webhook-c$conns"
+    [[ -n ${W[accepted]:-} ]] || die "no webhook figures in $LOGS/wrk-webhook-c$conns.log"
+    local rate
+    rate=$(awk -v n="${W[accepted]}" -v s="${W[secs]}" 'BEGIN { printf "%.0f", n / s }')
+    stored_check "$name" $((after - before)) "${W[accepted]}" 202
+
+    row "$name" "accepted/s (202)" "$(thousands "$rate")"
+    row "$name" "latency p50 / p99" "$(fmt "${W[p50_ms]}" 2) / $(fmt "${W[p99_ms]}" 2) ms"
+    row "$name" "non-2xx" "${W[errors]}" "0" "$( ((W[non2xx] == 0 && W[socket_errors] == 0)) && echo yes || echo NO)"
+    row "$name" "duplicates (200) / sent after a thread ran out of signed requests" \
+      "${W[duplicate]} / ${W[exhausted]}" "0 / 0" "$( ((W[duplicate] == 0 && W[exhausted] == 0)) && echo yes || echo NO)"
+    ((W[exhausted] == 0)) \
+      || FAILURES+=("$name: a wrk thread used up its $SIGNED_LINES signed requests and stopped early; raise BENCH_WEBHOOK_RATE")
+    row "$name" "stored (source 'bench') = 202" "$CHECK"
+    if [[ -n ${INGEST_RATE[$conns]:-} ]]; then
+      local ratio
+      ratio=$(awk -v w="$rate" -v i="${INGEST_RATE[$conns]}" 'BEGIN { printf "%.2f", (i > 0) ? w / i : 0 }')
+      row "$name" "accepted/s vs ingest -c$conns" "$ratio ($(thousands "$rate") / $(thousands "${INGEST_RATE[$conns]}"))" "≥ 0.90" "$(meets "$ratio" '>=' 0.90)"
+    else
+      row "$name" "accepted/s vs ingest -c$conns" "no ingest -c$conns run to compare with (add ingest to BENCH_PHASES)" "≥ 0.90"
+    fi
+    note "$name: $(thousands "${W[requests]}") answers in $(fmt "${W[secs]}" 1) s ($(thousands "${W[accepted]}") 202, ${W[duplicate]} 200), ${W[body_bytes]} B bodies, $(thousands "$SIGNED_LINES") signed requests per wrk thread, max latency $(fmt "${W[max_ms]}" 1) ms; $(cpu_diff "$cpu0" "$cpu1")"
+  done
+  local total pending raw keys
+  total=$(count_messages)
+  pending=$(sql "SELECT count(*) FROM deliveries WHERE status = 'pending'")
+  raw=$(sql "SELECT count(*) FROM inbound_requests")
+  keys=$(sql "SELECT count(*) FROM inbound_keys WHERE scope = 'webhook:bench'")
+  [[ $(count_webhook_messages) == "$total" ]] || note "webhook: $total messages stored, $(count_webhook_messages) of them from source 'bench'"
+  if [[ $pending == "$total" && $raw == "$total" && $keys == "$total" ]]; then
+    note "webhook: each of the $(thousands "$total") messages has one pending delivery (as in ingest), its raw request and its webhook-id dedup key"
+  else
+    note "webhook: $total messages stored, $pending pending deliveries (expected one each), $raw raw requests and $keys dedup keys (expected one each)"
+  fi
+  stop_bg hub-webhook
+  log_findings hub-webhook
+  rm -f "$WEBHOOK_DIR"/thread-*.txt   # tens of MB of signed requests, useless once their run is over
+}
+
+# ---------------------------------------------------------------------------------------------
+# Phase 3: relay
 
 phase_relay() {
   say "relay: preparing $RELAY_COUNT due deliveries"
@@ -510,7 +685,7 @@ SQL
 }
 
 # ---------------------------------------------------------------------------------------------
-# Phase 3: end to end
+# Phase 4: end to end
 
 phase_e2e() {
   say "e2e: hub serve (edge + relay), one message every ${E2E_INTERVAL_MS} ms"
@@ -558,9 +733,10 @@ phase_e2e() {
 for phase in $PHASES; do
   case $phase in
     ingest) phase_ingest ;;
+    webhook) phase_webhook ;;
     relay) phase_relay ;;
     e2e) phase_e2e ;;
-    *) die "unknown phase '$phase' in BENCH_PHASES (ingest relay e2e)" ;;
+    *) die "unknown phase '$phase' in BENCH_PHASES (ingest webhook relay e2e)" ;;
   esac
 done
 
