@@ -70,7 +70,7 @@ import Testing
             let connector = TimedConnector()
             _ = try await store.accept((0..<300).map { _ in submission() })
             let destination = RelayDestination(
-                name: "crm", connector: connector, concurrency: 32, rate: RateLimit(perSecond: 20, burst: 1)
+                name: "crm", connector: connector, concurrency: 32, rate: RateLimit(perSecond: 20, burst: 5)
             )
             try await withRelays([relay(store, destination)]) {
                 try await Task.sleep(for: .seconds(5.2))
@@ -78,6 +78,7 @@ import Testing
             let starts = connector.starts.withLock { $0 }
             let first = try #require(starts.first)
             let inFiveSeconds = starts.filter { $0 < first + .seconds(5) }.count
+            // The burst of 5, then 20 a second: 105, and within 10% of the rate's 100.
             #expect((90...110).contains(inFiveSeconds), "\(inFiveSeconds) deliveries started in 5 s at 20/s")
         }
     }

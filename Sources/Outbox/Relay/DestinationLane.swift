@@ -151,7 +151,7 @@ final class DestinationLane: Sendable {
     /// the poll interval needs none: the poll tick wakes the lane in time, and a lane stopping
     /// for shutdown never waits on a long sleep.
     private func armTimer(after pause: Duration, in group: inout DiscardingTaskGroup) {
-        guard pause < configuration.pollInterval else { return }
+        guard pause <= configuration.pollInterval else { return }
         let arm = slots.withLock { slots in
             defer { slots.timerArmed = true }
             return !slots.timerArmed
