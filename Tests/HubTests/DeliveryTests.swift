@@ -13,24 +13,6 @@ import Testing
         try #require(answer.json["id"] as? String)
     }
 
-    /// A hub routing every message to one destination, `crm`: a test sink answering by `script`.
-    /// `settings` adds to the destination's config (retry, secret, ...).
-    func withSinkAndHub(
-        settings: String = "", _ script: @escaping TestSink.Script = { _, _ in .init() },
-        _ body: @Sendable (HubUnderTest, TestSink) async throws -> Void
-    ) async throws {
-        let sink = TestSink(script: script)
-        try await sink.serve { sinkURL in
-            try await withHub({ database in
-                testConfig(
-                    database: database,
-                    destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\"\(settings.isEmpty ? "" : ", " + settings) }"],
-                    routes: "  - { match: { type: \"*\" }, to: [crm] }"
-                )
-            }) { hub in try await body(hub, sink) }
-        }
-    }
-
     /// Posts a message and waits until its one delivery reaches `status`; returns that delivery.
     func post(to hub: HubUnderTest, until status: String) async throws -> [String: Any] {
         let id = try messageId(try await hub.post("/v1/messages", #"{"type":"order.created","data":{}}"#))

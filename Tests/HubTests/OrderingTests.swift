@@ -17,16 +17,7 @@ import Testing
     func withOrderedHub(
         retry: String, _ script: @escaping TestSink.Script, _ body: @Sendable (HubUnderTest, TestSink) async throws -> Void
     ) async throws {
-        let sink = TestSink(script: script)
-        try await sink.serve { sinkURL in
-            try await withHub({ database in
-                testConfig(
-                    database: database,
-                    destinations: ["feed": "{ kind: http, url: \"\(sinkURL)/feed\", ordering: per-subject, retry: \(retry) }"],
-                    routes: "  - { match: { type: \"*\" }, to: [feed] }"
-                )
-            }) { hub in try await body(hub, sink) }
-        }
+        try await withSinkAndHub(destination: "feed", settings: "ordering: per-subject, retry: \(retry)", script, body)
     }
 
     func post(_ hub: HubUnderTest, _ subject: String, _ n: Int) async throws {

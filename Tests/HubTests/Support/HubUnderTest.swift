@@ -123,3 +123,23 @@ func withHub(
         try await group.waitForAll()
     }
 }
+
+/// A hub routing every message to one http destination (`crm` by default) that is a test sink
+/// answering by `script`. `settings` adds to the destination's config (retry, secret, ordering...).
+func withSinkAndHub(
+    destination: String = "crm", settings: String = "", _ script: @escaping TestSink.Script = { _, _ in .init() },
+    _ body: @Sendable (HubUnderTest, TestSink) async throws -> Void
+) async throws {
+    let sink = TestSink(script: script)
+    try await sink.serve { sinkURL in
+        try await withHub({ database in
+            testConfig(
+                database: database,
+                destinations: [
+                    destination: "{ kind: http, url: \"\(sinkURL)/hook\"\(settings.isEmpty ? "" : ", " + settings) }"
+                ],
+                routes: "  - { match: { type: \"*\" }, to: [\(destination)] }"
+            )
+        }) { hub in try await body(hub, sink) }
+    }
+}
