@@ -37,6 +37,8 @@ import Testing
             #expect(refused.headers.first(name: "Retry-After") != nil)
             let webhook = try await hub.post("/v1/webhooks/pinger", #"{"id": "evt-1"}"#, token: nil)
             #expect(webhook.status == 503, "a vendor told to retry later, its event not half-stored: \(webhook.body)")
+            let metrics = try await hub.get("/metrics", token: nil).body
+            #expect(metrics.contains(#"hub_webhooks_total{source="pinger",outcome="unavailable"} 1"#), "the 503 is counted")
             #expect(try await hub.get("/ready", token: nil).status == 503)
             try await setConnections(allowed: true, to: database)
             try await eventually("the hub accepts again") { try await hub.post("/v1/messages", body).status == 202 }

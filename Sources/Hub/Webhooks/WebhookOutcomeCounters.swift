@@ -7,6 +7,8 @@ struct WebhookOutcomeCounters: Sendable {
     let duplicate: Counter
     let refused: Counter
     let invalid: Counter
+    /// The database could not take it (503): the vendor must retry.
+    let unavailable: Counter
 
     init(label: String = "hub_webhooks_total", source: String) {
         func counter(_ outcome: String) -> Counter {
@@ -16,5 +18,6 @@ struct WebhookOutcomeCounters: Sendable {
         duplicate = counter("duplicate")
         refused = counter("refused")
         invalid = counter("invalid")
+        unavailable = counter("unavailable")
     }
 }

@@ -51,7 +51,13 @@ struct WebhooksController: Sendable {
             source.counters.invalid.increment()
             throw error
         }
-        let result = try await writer.submit(submission)
+        let result: AcceptResult
+        do {
+            result = try await writer.submit(submission)
+        } catch {
+            source.counters.unavailable.increment()
+            throw error
+        }
         switch result {
         case .accepted(let id, _):
             source.counters.accepted.increment()
