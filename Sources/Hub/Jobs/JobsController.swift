@@ -22,7 +22,7 @@ struct JobsController: Sendable {
     @Sendable func create(_ request: Request, context: HubRequestContext) async throws -> Response {
         let principal = try context.require(.ingest)
         let body = try await request.collectBody(upTo: maxBody)
-        guard !body.readableBytesView.isEmpty, let payload = JSONValue(parsing: Data(body.readableBytesView)) else {
+        guard let payload = JSONValue(parsing: Data(body.readableBytesView)) else {
             throw APIError.malformed("the body is not valid JSON")
         }
         let type = request.uri.queryParameters.get("type") ?? Self.defaultType

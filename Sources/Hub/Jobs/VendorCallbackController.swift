@@ -16,21 +16,10 @@ struct VendorCallbackController: Sendable {
     @Sendable func receive(_ request: Request, context: HubRequestContext) async throws -> Response {
         let vendor = context.parameters.get("vendor") ?? ""
         guard let callback = vendors[vendor] else { throw APIError.notFound("no async vendor named '\(vendor)'") }
-        let body = try await request.collectBody(upTo: maxBody)
-        let inbound = InboundRequest(headers: request.headers, body: Array(body.readableBytesView))
-        do {
-            try callback.verifier.verify(inbound, now: Date())
-        } catch {
-            context.logger.warning("vendor callback refused", metadata: [
-                "hub.vendor": "\(vendor)", "hub.check": "\(error.check.rawValue)", "hub.reason": "\(error.message)",
-            ])
-            throw APIError(status: .unauthorized, code: error.check.rawValue, message: error.message)
-        }
-        guard var payload = JSONValue(parsing: Data(inbound.body)) else {
-            throw APIError.malformed("the body is not valid JSON")
-        }
-        _ = callback.cleaner.redact(&payload)
-        payload = callback.cleaner.trimmed(payload)
+        var logger = context.logger
+        logger[metadataKey: "hub.vendor"] = "\(vendor)"
+        let inbound = try await request.verifiedBody(upTo: maxBody, verifier: callback.verifier, logger: logger)
+        let payload = callback.cleaner.clean(try inbound.json()).cleaned
         let jobText = payload.resolve(callback.jobId)?.scalarText ?? ""
         guard let jobId = UUID(uuidString: jobText) else {
             throw APIError.invalidField(

@@ -7,6 +7,14 @@ struct PayloadCleaner: Sendable {
     var redact: [JSONPointer] = []
     var trim = false
 
+    /// The document redacted, then trimmed; `redacted` is the redacted (untrimmed) document when
+    /// redaction removed something: what may be stored as the raw copy.
+    func clean(_ document: JSONValue) -> (cleaned: JSONValue, redacted: JSONValue?) {
+        var copy = document
+        let removedAny = redact(&copy)
+        return (trimmed(copy), removedAny ? copy : nil)
+    }
+
     /// Removes the redacted values; returns whether any was present.
     func redact(_ document: inout JSONValue) -> Bool {
         var removedAny = false

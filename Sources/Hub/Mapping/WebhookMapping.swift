@@ -26,10 +26,7 @@ struct WebhookMapping: Sendable {
     }
 
     func map(_ payload: JSONValue) throws -> Mapped {
-        var document = payload
-        let redacted = cleaner.redact(&document)
-        let redactedPayload = redacted ? document : nil
-        document = cleaner.trimmed(document)
+        let (document, redactedPayload) = cleaner.clean(payload)
 
         let type: String
         switch self.type.render(document) {

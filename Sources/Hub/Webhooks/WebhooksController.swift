@@ -35,14 +35,12 @@ struct WebhooksController: Sendable {
         guard let source = sources[name] else { throw APIError.notFound("no webhook source named '\(name)'") }
         var logger = context.logger
         logger[metadataKey: "hub.source"] = "\(name)"
-        let body = try await request.collectBody(upTo: maxBody)
-        let inbound = InboundRequest(headers: request.headers, body: Array(body.readableBytesView))
+        let inbound: InboundRequest
         do {
-            try source.config.verifier.verify(inbound, now: Date())
-        } catch {
+            inbound = try await request.verifiedBody(upTo: maxBody, verifier: source.config.verifier, logger: logger)
+        } catch let error as APIError where error.status == .unauthorized {
             source.counters.refused.increment()
-            logger.warning("webhook refused", metadata: ["hub.check": "\(error.check.rawValue)", "hub.reason": "\(error.message)"])
-            throw APIError(status: .unauthorized, code: error.check.rawValue, message: error.message)
+            throw error
         }
         let submission: Submission
         do {
@@ -70,9 +68,7 @@ struct WebhooksController: Sendable {
 
     /// The verified request as a submission: parsed, mapped, keyed for dedup, raw copy attached.
     private func prepare(_ inbound: InboundRequest, from source: SourceConfig, correlationId: String) throws -> Submission {
-        guard let payload = JSONValue(parsing: Data(inbound.body)) else {
-            throw APIError.malformed("the body is not valid JSON")
-        }
+        let payload = try inbound.json()
         let eventId = try Self.eventId(source.dedup, headers: inbound.headers, payload: payload)
         let mapped = try source.mapping.map(payload)
         let message = CanonicalMessage(
