@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import HubTestSupport
 import NIOHTTP1
@@ -71,8 +72,8 @@ import Testing
             credentials: .init(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
                                sessionToken: "session-token-example"),
             key: try ObjectKeyTemplate("{subject}")))
-        let request = connector.signedPut(
-            key: "inventory/A 1/\u{00DF}.json", body: Data(#"{"total":12.5}"#.utf8),
+        let request = connector.signedRequest(
+            "PUT", key: "inventory/A 1/\u{00DF}.json", body: Data(#"{"total":12.5}"#.utf8), contentType: true,
             at: Date(timeIntervalSince1970: 1_704_164_645))  // 2024-01-02T03:04:05Z
         #expect(request.url == "http://127.0.0.1:59000/hub-test/inventory/A%201/%C3%9F.json")
         #expect(request.headers.first(name: "Content-MD5") == "rsNcT6o4KH6LEvSJ0K2LHA==")
@@ -90,7 +91,7 @@ import Testing
 @Suite struct S3Tests {
     static let template = "inventory/{subject}/{id}.json"
 
-    func destinationYAML(_ s3: S3TestServer, bucket: String, secret: String? = nil) -> String {
+    func destinationYAML(_ s3: S3TestServer, bucket: String, secret: String? = nil, extra: String = "") -> String {
         """
           archive:
             kind: s3
@@ -101,19 +102,21 @@ import Testing
             secret_access_key: "\(secret ?? s3.secretKey)"
             key: "\(Self.template)"
             retry: { max_attempts: 3, initial: 100ms }
+        \(extra)
 
         """
     }
 
-    func withS3Hub(secret: String? = nil, _ body: @Sendable (HubUnderTest, S3TestServer, String) async throws -> Void)
-        async throws
-    {
+    func withS3Hub(
+        secret: String? = nil, extra: String = "", maxBody: String = "64KiB",
+        _ body: @Sendable (HubUnderTest, S3TestServer, String) async throws -> Void
+    ) async throws {
         let s3 = try S3TestServer()
         let bucket = try await s3.makeBucket()
         try await withHub({ database in
             testConfig(
-                database: database, extraDestinationYAML: destinationYAML(s3, bucket: bucket, secret: secret),
-                routes: "  - { match: { type: \"*\" }, to: [archive] }")
+                database: database, extraDestinationYAML: destinationYAML(s3, bucket: bucket, secret: secret, extra: extra),
+                routes: "  - { match: { type: \"*\" }, to: [archive] }", maxBody: maxBody)
         }) { hub in try await body(hub, s3, bucket) }
     }
 
@@ -138,6 +141,63 @@ import Testing
             let attempts = try #require(delivery["attempt_log"] as? [[String: Any]])
             #expect(attempts.count == 1 && attempts[0]["http_status"] as? Int == 200)
         }
+    }
+
+    /// Above the threshold the object goes up in three parts and a second client reads back
+    /// exactly the bytes the message holds.
+    @Test func aLargeMessageGoesUpInPartsAndReadsBackIntact() async throws {
+        try await withS3Hub(extra: "    multipart: { threshold: 5MiB, part_size: 5MiB }", maxBody: "16MiB") { hub, s3, bucket in
+            // 11 MiB of numbered random lines: a part sent twice or out of order changes the digest.
+            let line = (0..<1018).map { _ in "0123456789abcdef".randomElement()! }
+            let blob = (0..<(11 << 10)).map { String(format: "%06d", $0) + String(line) }.joined()
+            let data = #"{"blob":"\#(blob)"}"#
+            let (id, delivery) = try await post(hub, #"{"type":"feed.published","subject":"dealer-7","data":\#(data)}"#, until: "delivered")
+            let object = try s3.objectReadByBoto3(bucket, "inventory/dealer-7/\(id.lowercased()).json")
+            #expect(object.size == data.utf8.count && object.size > 10 << 20)
+            #expect(object.sha256 == SHA256.hash(data: Data(data.utf8)).map { String(format: "%02x", $0) }.joined())
+            #expect(object.etag.hasSuffix("-3\""), "a multipart ETag names its part count: \(object.etag)")
+            let attempts = try #require(delivery["attempt_log"] as? [[String: Any]])
+            #expect(attempts.count == 1)
+            #expect((attempts.first?["response_excerpt"] as? String)?.hasPrefix("3 parts") == true)
+        }
+    }
+
+    @Test func aLargeMessageWithAWrongSecretIsDeadAndLeavesNoObject() async throws {
+        try await withS3Hub(secret: "not-the-secret", extra: "    multipart: { threshold: 5MiB }", maxBody: "16MiB") { hub, s3, bucket in
+            let data = #"{"blob":"\#(String(repeating: "a", count: 6 << 20))"}"#
+            let (_, delivery) = try await post(hub, #"{"type":"feed.published","subject":"d","data":\#(data)}"#, until: "dead")
+            let attempts = try #require(delivery["attempt_log"] as? [[String: Any]])
+            #expect(attempts.first?["error"] as? String == "S3 403 SignatureDoesNotMatch")
+            #expect(try await s3.keys(bucket).isEmpty)
+        }
+    }
+
+    @Test func partsCoverTheObjectAndStayUnderS3sPartLimit() {
+        let policy = MultipartPolicy(threshold: 8 << 20, partSize: 5 << 20)
+        #expect(!policy.usesParts(forSize: 8 << 20) && policy.usesParts(forSize: (8 << 20) + 1))
+        #expect(policy.partRanges(forSize: 11 << 20) == [0..<(5 << 20), (5 << 20)..<(10 << 20), (10 << 20)..<(11 << 20)])
+        let huge = 100_000 << 20
+        let ranges = policy.partRanges(forSize: huge)
+        #expect(ranges.count <= MultipartPolicy.maximumParts && ranges.last?.upperBound == huge)
+        #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+    }
+
+    @Test func aPartSizeS3WouldRefuseIsAConfigError() throws {
+        let yaml = """
+            database: { url: "postgres://hub@127.0.0.1:5432/hub" }
+            destinations:
+              archive:
+                kind: s3
+                bucket: archive
+                region: us-east-1
+                access_key_id: AKID
+                secret_access_key: B
+                key: "{id}"
+                multipart: { threshold: 64MiB, part_size: 1MiB }
+            """
+        let error = try #require(throws: ConfigError.self) { try ConfigLoader.parse(yaml, environment: [:]) }
+        #expect(error.key == "destinations.archive.multipart.part_size" && error.line == 10, "\(error)")
+        #expect(error.message.contains("5MiB"), "\(error)")
     }
 
     @Test func aWrongSecretIsDeadWithSignatureDoesNotMatch() async throws {

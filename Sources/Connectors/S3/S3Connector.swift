@@ -5,10 +5,12 @@ import NIOCore
 import NIOHTTP1
 import Outbox
 
-/// Delivers a message by PUTting its data as one S3 object, signed with SigV4.
+/// Delivers a message by PUTting its data as one S3 object, signed with SigV4; above the
+/// ``MultipartPolicy`` threshold as a multipart upload, every part carrying its own `Content-MD5`.
 ///
 /// The key comes from ``ObjectKeyTemplate`` and depends only on the message, so a retry
-/// overwrites the same object. 2xx is delivered; 5xx, 429, `SlowDown`, `RequestTimeout`, timeouts
+/// overwrites the same object (a retried multipart upload starts a new upload; only a completed
+/// one replaces the object, so a reader never sees a partial one). 2xx is delivered; 5xx, 429, `SlowDown`, `RequestTimeout`, timeouts
 /// and connection errors are retried (honouring `Retry-After`); any other answer is permanent,
 /// with S3's error code in the attempt's error ("S3 403 SignatureDoesNotMatch").
 public struct S3Connector: Connector {
@@ -22,12 +24,13 @@ public struct S3Connector: Connector {
         public var credentials: SigV4Signer.Credentials
         public var key: ObjectKeyTemplate
         public var contentType: String
+        public var multipart: MultipartPolicy
         public var timeout: Duration
 
         public init(
             bucket: String, region: String, endpoint: String? = nil, pathStyle: Bool? = nil,
             credentials: SigV4Signer.Credentials, key: ObjectKeyTemplate, contentType: String = "application/json",
-            timeout: Duration = .seconds(5)
+            multipart: MultipartPolicy = MultipartPolicy(), timeout: Duration = .seconds(5)
         ) {
             self.bucket = bucket
             self.region = region
@@ -36,6 +39,7 @@ public struct S3Connector: Connector {
             self.credentials = credentials
             self.key = key
             self.contentType = contentType
+            self.multipart = multipart
             self.timeout = timeout
         }
 
@@ -67,34 +71,92 @@ public struct S3Connector: Connector {
             return DeliveryOutcome(verdict: .permanent, error: "object key: \(error)")
         }
         let body = Data(delivery.message.data.utf8)
-        let request = signedPut(key: key, body: body, at: Date())
         do {
-            let timeout = TimeAmount.nanoseconds(Int64(configuration.timeout.seconds * 1e9))
-            let response = try await client.execute(request, timeout: timeout)
-            let answer = try await Self.read(response.body, keeping: Self.excerptLimit)
-            return Self.classify(status: Int(response.status.code), headers: response.headers, body: answer)
+            if configuration.multipart.usesParts(forSize: body.count) {
+                return try await uploadInParts(body, key: key)
+            }
+            let answer = try await exchange(signedRequest("PUT", key: key, body: body, contentType: true))
+            return Self.classify(answer)
         } catch {
             return DeliveryOutcome(verdict: .retry(after: nil), error: HTTPConnector.describe(error))
         }
     }
 
-    /// A signed `PUT` of `body` at `key`, with `Content-MD5` for S3 to check the bytes against.
-    func signedPut(key: String, body: Data, at date: Date) -> HTTPClientRequest {
-        let md5 = Data(Insecure.MD5.hash(data: body)).base64EncodedString()
+    /// Initiate, one PUT per part, complete. Any failure aborts the upload so its parts do not
+    /// linger (and cost) in the bucket, and the whole upload is retried.
+    private func uploadInParts(_ body: Data, key: String) async throws -> DeliveryOutcome {
+        let initiated = try await exchange(
+            signedRequest("POST", key: key, query: [("uploads", "")], body: Data(), contentType: true))
+        guard (200..<300).contains(initiated.status) else { return Self.classify(initiated) }
+        guard let uploadId = MultipartDocument.element("UploadId", in: initiated.body), !uploadId.isEmpty else {
+            return DeliveryOutcome(
+                verdict: .retry(after: nil), httpStatus: initiated.status, error: "S3 multipart: no UploadId in the answer")
+        }
+        do {
+            var etags: [String] = []
+            for (index, range) in configuration.multipart.partRanges(forSize: body.count).enumerated() {
+                let query = [("partNumber", String(index + 1)), ("uploadId", uploadId)]
+                let part = try await exchange(signedRequest("PUT", key: key, query: query, body: body.subdata(in: range)))
+                guard (200..<300).contains(part.status), let etag = part.headers.first(name: "ETag") else {
+                    await abort(key: key, uploadId: uploadId)
+                    return Self.classify(part)
+                }
+                etags.append(etag)
+            }
+            let completed = try await exchange(
+                signedRequest("POST", key: key, query: [("uploadId", uploadId)], body: MultipartDocument.completion(etags: etags)))
+            // S3 may answer 200 and still report an error in the body of a completion.
+            let failed = MultipartDocument.element("Code", in: completed.body) != nil
+            if !(200..<300).contains(completed.status) || failed {
+                await abort(key: key, uploadId: uploadId)
+                return Self.classify(failed && completed.status < 300 ? Answer(status: 500, headers: completed.headers, body: completed.body) : completed)
+            }
+            var outcome = Self.classify(completed)
+            outcome.responseExcerpt = "\(etags.count) parts; " + (outcome.responseExcerpt ?? "")
+            return outcome
+        } catch {
+            await abort(key: key, uploadId: uploadId)
+            throw error
+        }
+    }
+
+    private func abort(key: String, uploadId: String) async {
+        _ = try? await exchange(signedRequest("DELETE", key: key, query: [("uploadId", uploadId)], body: Data()))
+    }
+
+    /// A signed request for `key`, with `Content-MD5` for S3 to check the bytes against.
+    func signedRequest(
+        _ method: String, key: String, query: [(String, String)] = [], body: Data, contentType: Bool = false,
+        at date: Date = Date()
+    ) -> HTTPClientRequest {
+        var headers = [("Host", base.host)]
+        if contentType { headers.append(("Content-Type", configuration.contentType)) }
+        if !body.isEmpty { headers.append(("Content-MD5", Data(Insecure.MD5.hash(data: body)).base64EncodedString())) }
         let signed = signer.sign(
-            .init(
-                method: "PUT", path: base.path(for: key),
-                headers: [("Host", base.host), ("Content-Type", configuration.contentType), ("Content-MD5", md5)],
-                payloadSHA256: SigV4Signer.hexSHA256(body)
-            ),
+            .init(method: method, path: base.path(for: key), query: query, headers: headers,
+                  payloadSHA256: SigV4Signer.hexSHA256(body)),
             at: date
         )
-        var request = HTTPClientRequest(url: base.url(for: key))
-        request.method = .PUT
+        var request = HTTPClientRequest(url: base.url(for: key, query: query))
+        request.method = HTTPMethod(rawValue: method)
         for (name, value) in signed.headers { request.headers.add(name: name, value: value) }
         request.headers.add(name: "User-Agent", value: "hub-relay")
-        request.body = .bytes(ByteBuffer(data: body))
+        if !body.isEmpty { request.body = .bytes(ByteBuffer(data: body)) }
         return request
+    }
+
+    /// What S3 answered: status, headers and the start of the body.
+    struct Answer: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: String
+    }
+
+    private func exchange(_ request: HTTPClientRequest) async throws -> Answer {
+        let timeout = TimeAmount.nanoseconds(Int64(configuration.timeout.seconds * 1e9))
+        let response = try await client.execute(request, timeout: timeout)
+        let body = try await Self.read(response.body, keeping: Self.excerptLimit)
+        return Answer(status: Int(response.status.code), headers: response.headers, body: body)
     }
 
     private static func read(_ body: HTTPClientResponse.Body, keeping limit: Int) async throws -> String {
@@ -110,6 +172,10 @@ public struct S3Connector: Connector {
 
     /// S3 error codes worth another try whatever the status says.
     static let retryableCodes: Set<String> = ["SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable"]
+
+    static func classify(_ answer: Answer) -> DeliveryOutcome {
+        classify(status: answer.status, headers: answer.headers, body: answer.body)
+    }
 
     static func classify(status: Int, headers: HTTPHeaders, body: String) -> DeliveryOutcome {
         let excerpt = body.isEmpty ? nil : body
@@ -127,9 +193,7 @@ public struct S3Connector: Connector {
 
     /// The `<Code>` of an S3 error document, if the body is one.
     static func errorCode(in body: String) -> String? {
-        guard let open = body.range(of: "<Code>"), let close = body.range(of: "</Code>", range: open.upperBound..<body.endIndex)
-        else { return nil }
-        let code = body[open.upperBound..<close.lowerBound]
+        guard let code = MultipartDocument.element("Code", in: body) else { return nil }
         guard !code.isEmpty, code.count <= 64, code.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." }) else {
             return nil
         }
@@ -162,5 +226,8 @@ struct ObjectAddress: Sendable {
     /// The decoded path the signer encodes.
     func path(for key: String) -> String { prefix + key }
 
-    func url(for key: String) -> String { "\(scheme)://\(host)\(SigV4Signer.canonicalURI(path(for: key)))" }
+    func url(for key: String, query: [(String, String)] = []) -> String {
+        let path = SigV4Signer.canonicalURI(path(for: key))
+        return "\(scheme)://\(host)\(path)" + (query.isEmpty ? "" : "?" + SigV4Signer.canonicalQuery(query))
+    }
 }

@@ -9,7 +9,7 @@ extension ConfigLoader {
     /// The keys only an s3 destination takes.
     static let s3Keys: Set<String> = [
         "bucket", "region", "endpoint", "path_style", "access_key_id", "secret_access_key", "session_token", "key",
-        "content_type",
+        "content_type", "multipart",
     ]
     /// The keys only an http destination takes.
     static let httpOnlyKeys: Set<String> = ["url", "secret", "headers", "mode", "callback"]
@@ -67,8 +67,19 @@ extension ConfigLoader {
         return S3Connector.Configuration(
             bucket: bucket, region: region, endpoint: endpoint, pathStyle: pathStyle,
             credentials: .init(accessKeyId: accessKeyId, secretAccessKey: secret, sessionToken: token),
-            key: key, contentType: contentType
+            key: key, contentType: contentType, multipart: try values["multipart"].map(multipartPolicy) ?? MultipartPolicy()
         )
+    }
+
+    /// `multipart: { threshold: 64MiB, part_size: 16MiB }`; S3 refuses parts under 5 MiB.
+    static func multipartPolicy(_ node: ConfigNode) throws -> MultipartPolicy {
+        var policy = MultipartPolicy()
+        for (key, value) in try node.mapping(allowed: ["threshold", "part_size"]) {
+            let size = try value.size()
+            guard size >= MultipartPolicy.minimumPartSize else { throw value.error("must be at least 5MiB (S3's smallest part)") }
+            if key == "threshold" { policy.threshold = size } else { policy.partSize = size }
+        }
+        return policy
     }
 
     /// S3's rules for new buckets, less the rarely met ones (no IP-address names, no `xn--`).

@@ -68,4 +68,29 @@ struct S3TestServer: Sendable {
         let body = try await response.body.collect(upTo: 4 << 20)
         return (Int(response.status.code), String(buffer: body))
     }
+
+    /// An object as boto3 reads it (a second, independent S3 client): its size, ETag and SHA-256.
+    func objectReadByBoto3(_ bucket: String, _ key: String) throws -> (size: Int, etag: String, sha256: String) {
+        let script = """
+            import boto3, hashlib, json, sys
+            s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name=sys.argv[2],
+                              aws_access_key_id=sys.argv[3], aws_secret_access_key=sys.argv[4])
+            got = s3.get_object(Bucket=sys.argv[5], Key=sys.argv[6])
+            body = got["Body"].read()
+            print(json.dumps({"size": len(body), "etag": got["ETag"], "sha256": hashlib.sha256(body).hexdigest()}))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, url, Self.region, accessKey, secretKey, bucket, key]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+            let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let size = json["size"] as? Int, let etag = json["etag"] as? String, let sha256 = json["sha256"] as? String
+        else { throw TestEnvironmentError(description: "boto3 could not read s3://\(bucket)/\(key)") }
+        return (size, etag, sha256)
+    }
 }
