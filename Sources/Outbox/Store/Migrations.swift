@@ -109,5 +109,28 @@ public enum Migrations {
             WHERE ordering_key IS NOT NULL AND status <> 'delivered'
             """,
         ]),
+        Step(version: 8, name: "dropped files", sql: [
+            // One row per file content a drop source took in. Its records' messages are committed
+            // in batches, each batch in the same transaction as this row's progress, so a crash
+            // resumes at next_record and a file seen again is only moved.
+            """
+            CREATE TABLE file_intakes (
+                source text NOT NULL,
+                sha256 text NOT NULL,
+                path text NOT NULL,
+                size bigint NOT NULL,
+                mtime timestamptz NOT NULL,
+                status text NOT NULL CHECK (status IN ('ingesting', 'ingested', 'rejected')),
+                next_record integer NOT NULL DEFAULT 0,
+                records integer NOT NULL DEFAULT 0,
+                skipped integer NOT NULL DEFAULT 0,
+                report text,
+                first_seen_at timestamptz NOT NULL DEFAULT now(),
+                finished_at timestamptz,
+                PRIMARY KEY (source, sha256)
+            )
+            """,
+            "CREATE INDEX file_intakes_by_path ON file_intakes (source, path, size, mtime)",
+        ]),
     ]
 }

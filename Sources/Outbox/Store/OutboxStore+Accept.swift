@@ -12,6 +12,15 @@ extension OutboxStore {
     /// table, NOTIFY and COMMIT.
     public func accept(_ batch: [Submission]) async throws -> [AcceptResult] {
         guard !batch.isEmpty else { return [] }
+        let (statement, planned) = acceptStatement(for: batch)
+        return try await run {
+            let stored = try await Self.storedIds(try await client.execute(statement, logger: logger))
+            return try await answers(batch, planned: planned, stored: stored)
+        }
+    }
+
+    /// The statement for `batch`, with the deliveries it will create for each submission.
+    func acceptStatement(for batch: [Submission]) -> (AcceptStatement, planned: [[AcceptedDelivery]]) {
         var deliveryIds: [UUID] = [], deliveryMessages: [UUID] = [], deliveryDestinations: [String] = []
         var planned: [[AcceptedDelivery]] = []
         var steps: [(deliveryId: UUID, messageId: UUID, vendor: String, mode: String)] = []
@@ -34,21 +43,28 @@ extension OutboxStore {
             deliveryDestinations: deliveryDestinations, channel: Self.notifyChannel, steps: steps,
             orderingKeys: orderingKeys
         )
-        return try await run {
-            let rows = try await client.execute(statement, logger: logger)
-            var stored = Set<UUID>()
-            for try await id in rows {
-                if let id { stored.insert(id) }
+        return (statement, planned)
+    }
+
+    /// The ids of the messages the statement inserted.
+    static func storedIds(_ rows: some AsyncSequence<UUID?, any Error>) async throws -> Set<UUID> {
+        var stored = Set<UUID>()
+        for try await id in rows {
+            if let id { stored.insert(id) }
+        }
+        return stored
+    }
+
+    /// Each submission's answer, in input order, once its batch committed.
+    func answers(_ batch: [Submission], planned: [[AcceptedDelivery]], stored: Set<UUID>) async throws -> [AcceptResult] {
+        let duplicates = batch.filter { !stored.contains($0.message.id) }.compactMap(\.dedup)
+        let originals = try await owners(of: duplicates)
+        return zip(batch, planned).map { submission, deliveries in
+            if stored.contains(submission.message.id) {
+                return .accepted(id: submission.message.id, deliveries: deliveries)
             }
-            let duplicates = batch.filter { !stored.contains($0.message.id) }.compactMap(\.dedup)
-            let originals = try await owners(of: duplicates)
-            return zip(batch, planned).map { submission, deliveries in
-                if stored.contains(submission.message.id) {
-                    return .accepted(id: submission.message.id, deliveries: deliveries)
-                }
-                // Not stored means its key was taken: by an earlier commit, or earlier in this batch.
-                return .duplicate(originalId: submission.dedup.flatMap { originals[$0] } ?? submission.message.id)
-            }
+            // Not stored means its key was taken: by an earlier commit, or earlier in this batch.
+            return .duplicate(originalId: submission.dedup.flatMap { originals[$0] } ?? submission.message.id)
         }
     }
 
