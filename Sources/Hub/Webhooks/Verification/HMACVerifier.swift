@@ -17,7 +17,7 @@ struct HMACVerifier: WebhookVerifier {
         case timestampDotBody(header: HTTPField.Name, window: TimestampWindow)
     }
 
-    let keys: [SymmetricKey]
+    let keys: [PreparedHMACKey]
     let header: HTTPField.Name
     let algorithm: HMACAlgorithm
     let encoding: Encoding
@@ -30,7 +30,7 @@ struct HMACVerifier: WebhookVerifier {
         secrets: [String], header: HTTPField.Name, algorithm: HMACAlgorithm = .sha256, encoding: Encoding = .hex,
         prefix: String = "", signed: SignedContent = .body
     ) {
-        self.keys = secrets.map { SymmetricKey(data: Data($0.utf8)) }
+        self.keys = secrets.map { PreparedHMACKey(algorithm, key: SymmetricKey(data: Data($0.utf8))) }
         self.header = header
         self.algorithm = algorithm
         self.encoding = encoding
@@ -54,14 +54,14 @@ struct HMACVerifier: WebhookVerifier {
                 check: .malformedHeader, message: "\(header) is not a \(encoding.rawValue) signature")
         }
 
-        var content = request.body
+        var prefix: [UInt8] = []
         var timestamp: (value: Int, header: HTTPField.Name, window: TimestampWindow)?
         if case .timestampDotBody(let timestampHeader, let window) = signed {
             let text = try request.singleHeader(timestampHeader)
             timestamp = (try TimestampWindow.seconds(text, header: timestampHeader.rawName), timestampHeader, window)
-            content = Array("\(text).".utf8) + request.body
+            prefix = Array("\(text).".utf8)
         }
-        guard algorithm.anyValid([presented], for: content, keys: keys) else {
+        guard HMACAlgorithm.anyValid([presented], prefix: prefix, body: request.body, keys: keys) else {
             throw VerificationFailure(
                 check: .invalidSignature, message: "\(header) matches none of the configured secrets"
             )

@@ -12,7 +12,7 @@ struct StandardWebhooksVerifier: WebhookVerifier {
     static let signatureHeader = HTTPField.Name("webhook-signature")!
 
     /// HMAC keys for `v1`, already decoded from `whsec_<base64>`.
-    let secrets: [SymmetricKey]
+    let secrets: [PreparedHMACKey]
     /// ed25519 public keys for `v1a`.
     let publicKeys: [Curve25519.Signing.PublicKey]
     let window: TimestampWindow
@@ -23,7 +23,7 @@ struct StandardWebhooksVerifier: WebhookVerifier {
         secrets: [SymmetricKey], publicKeys: [Curve25519.Signing.PublicKey] = [],
         tolerance: Duration = TimestampWindow.defaultTolerance
     ) {
-        self.secrets = secrets
+        self.secrets = secrets.map { PreparedHMACKey(.sha256, key: $0) }
         self.publicKeys = publicKeys
         self.window = TimestampWindow(tolerance: tolerance)
     }
@@ -71,11 +71,14 @@ struct StandardWebhooksVerifier: WebhookVerifier {
             )
         }
 
-        let content = Array("\(id).\(timestampText).".utf8) + request.body
-        var matched = HMACAlgorithm.sha256.anyValid(macs, for: content, keys: secrets)
-        for key in publicKeys {
-            for signature in signatures where key.isValidSignature(signature, for: content) {
-                matched = true
+        let prefix = Array("\(id).\(timestampText).".utf8)
+        var matched = HMACAlgorithm.anyValid(macs, prefix: prefix, body: request.body, keys: secrets)
+        if !publicKeys.isEmpty {
+            let content = prefix + request.body  // ed25519 signs one message, not a stream
+            for key in publicKeys {
+                for signature in signatures where key.isValidSignature(signature, for: content) {
+                    matched = true
+                }
             }
         }
         guard matched else {

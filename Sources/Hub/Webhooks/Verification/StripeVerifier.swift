@@ -9,13 +9,13 @@ import HTTPTypes
 struct StripeVerifier: WebhookVerifier {
     static let signatureHeader = HTTPField.Name("Stripe-Signature")!
 
-    let keys: [SymmetricKey]
+    let keys: [PreparedHMACKey]
     let window: TimestampWindow
 
     var secretHeaders: [HTTPField.Name] { [] }
 
     init(secrets: [String], tolerance: Duration = TimestampWindow.defaultTolerance) {
-        keys = secrets.map { SymmetricKey(data: Data($0.utf8)) }
+        keys = secrets.map { PreparedHMACKey(.sha256, key: SymmetricKey(data: Data($0.utf8))) }
         window = TimestampWindow(tolerance: tolerance)
     }
 
@@ -40,8 +40,8 @@ struct StripeVerifier: WebhookVerifier {
             throw VerificationFailure(check: .malformedHeader, message: "Stripe-Signature has no v1 signature")
         }
         let timestamp = try TimestampWindow.seconds(timestampText, header: "Stripe-Signature t=")
-        let content = Array("\(timestampText).".utf8) + request.body
-        guard HMACAlgorithm.sha256.anyValid(signatures, for: content, keys: keys) else {
+        let prefix = Array("\(timestampText).".utf8)
+        guard HMACAlgorithm.anyValid(signatures, prefix: prefix, body: request.body, keys: keys) else {
             throw VerificationFailure(
                 check: .invalidSignature, message: "Stripe-Signature matches none of the configured secrets"
             )
