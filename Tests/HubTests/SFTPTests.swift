@@ -100,8 +100,8 @@ import Testing
         #expect(outcome.verdict == .permanent)
         #expect(outcome.error?.contains("does not match its entry in \(wrongFile)") == true, "\(outcome.error ?? "")")
 
-        // An entry for the default port does not vouch for another port.
-        try "\(server.host) \(otherKey)\n".write(toFile: wrongFile, atomically: true, encoding: .utf8)
+        // Entries for other hosts only: this one is unknown.
+        try "[localhost]:\(server.port) \(otherKey)\n10.9.8.7 \(otherKey)\n".write(toFile: wrongFile, atomically: true, encoding: .utf8)
         let unknown = await rejecting.deliver(.claimed(message))
         #expect(unknown.verdict == .permanent && unknown.error?.contains("is not in known_hosts") == true, "\(unknown)")
     }
@@ -148,8 +148,10 @@ import Testing
             for n in 0..<10 { ids.append(try await post(hub, #"{"type":"order.created","subject":"before","data":{"n":\#(n)}}"#)) }
             _ = try await waitFor("delivered", hub, ids[0])
             // Every pooled session dies with the server, and deliveries keep arriving while it is down.
-            try server.restart(downFor: 1)
+            async let restarted: Void = server.restart(downFor: 2)
+            try await eventually("sshd is down") { !server.isListening() }
             for n in 10..<20 { ids.append(try await post(hub, #"{"type":"order.created","subject":"after","data":{"n":\#(n)}}"#)) }
+            try await restarted
             for id in ids { _ = try await waitFor("delivered", hub, id) }
             let landed = server.files(under: "\(directory)/inbound")
             #expect(landed.count == 20 && landed.allSatisfy { !$0.contains(".part") }, "\(landed)")

@@ -64,8 +64,20 @@ struct SFTPTestServer: Sendable {
     }
 
     /// Kills sshd and every session it serves, keeps it down for `seconds`, starts it again.
-    func restart(downFor seconds: Int) throws {
-        try run("/bin/sh", ["-c", "\(restartCommand) \(seconds)"])
+    func restart(downFor seconds: Int) async throws {
+        let command = "\(restartCommand) \(seconds)"
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try Self.run("/bin/sh", ["-c", command]) })
+            }
+        }
+    }
+
+    /// Whether sshd accepts TCP connections right now.
+    func isListening() -> Bool {
+        guard let socket = try? TCPConnection.open(host: host, port: port, timeout: .seconds(1)) else { return false }
+        close(socket)
+        return true
     }
 
     /// A new ed25519 key pair the server has never heard of; returns the private key's path.
@@ -88,5 +100,4 @@ struct SFTPTestServer: Sendable {
         }
     }
 
-    private func run(_ executable: String, _ arguments: [String]) throws { try Self.run(executable, arguments) }
 }
