@@ -39,8 +39,10 @@ let package = Package(
                 "Outbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                "CLibSSH2",
             ]
         ),
+        .systemLibrary(name: "CLibSSH2", path: "Sources/CLibSSH2", providers: [.apt(["libssh2-1-dev"])]),
         .executableTarget(
             name: "Hub",
             dependencies: [

@@ -10,7 +10,9 @@
 #      webhook-id distinct): accepted/s (202), duplicates (200), stored vs 202, and the ratio to
 #      ingest accepted/s at the same connection count;
 #   4. relay: 100k due deliveries to the sink, drained by `hub relay`: deliveries/s;
-#   5. end to end: `hub serve`, one message every 20 ms, POST -> sink latency.
+#   5. end to end: `hub serve`, one message every 20 ms, POST -> sink latency;
+#   6. s3, sftp (only when named in BENCH_PHASES): due deliveries of 1 KB and 1 MB objects drained
+#      by `hub relay` to moto S3 / OpenSSH sshd on loopback: deliveries/s and MB/s.
 #
 # The results table (markdown) goes to stdout and to .hub/bench/results.md; progress goes to
 # stderr; logs stay in .hub/bench/logs/. Exits non-zero only when something failed to run,
@@ -29,6 +31,9 @@
 #   BENCH_WEBHOOK_MAX_LINES=1000000  cap on signed requests per wrk thread and run
 #   BENCH_RELAY_COUNT=100000 BENCH_RELAY_TIMEOUT=300
 #   BENCH_E2E_COUNT=500 BENCH_E2E_INTERVAL_MS=20
+#   BENCH_OBJECTS_1K=2000 BENCH_OBJECTS_1M=100   s3/sftp: deliveries per object size
+#   BENCH_OBJECT_CONCURRENCY=16 BENCH_SFTP_POOL=8  s3/sftp destination concurrency; sftp sessions
+#   BENCH_S3_PORT=59002 BENCH_SSH_PORT=52224
 set -Eeuo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -59,12 +64,20 @@ E2E_INTERVAL_MS=${BENCH_E2E_INTERVAL_MS:-20}
 WEBHOOK_RATE=${BENCH_WEBHOOK_RATE:-15000}
 WEBHOOK_MAX_LINES=${BENCH_WEBHOOK_MAX_LINES:-1000000}
 PHASES=${BENCH_PHASES:-ingest webhook relay e2e}
+OBJECTS_1K=${BENCH_OBJECTS_1K:-2000}
+OBJECTS_1M=${BENCH_OBJECTS_1M:-100}
+OBJECT_CONCURRENCY=${BENCH_OBJECT_CONCURRENCY:-16}
+SFTP_POOL=${BENCH_SFTP_POOL:-8}
 TOKEN=bench-token-0123456789abcdef
 # The webhook source's signing secret, new for every run, and its pre-signed requests.
 WEBHOOK_DIR=$BENCH_DIR/webhook-requests
 RUN_ID=$(date +%s)
 
-export HUB_SERVICES_ROOT=$BENCH_DIR/services HUB_PG_PORT=$PG_PORT HUB_PG_DURABLE=1 HUB_S3=0
+export HUB_SERVICES_ROOT=$BENCH_DIR/services HUB_PG_PORT=$PG_PORT HUB_PG_DURABLE=1 HUB_S3=0 HUB_SFTP=0
+export HUB_S3_PORT=${BENCH_S3_PORT:-59002} HUB_SSH_PORT=${BENCH_SSH_PORT:-52224}
+# Object stores start only for the phases that write to them.
+if [[ " $PHASES " == *" s3 "* ]]; then HUB_S3=1; fi
+if [[ " $PHASES " == *" sftp "* ]]; then HUB_SFTP=1; fi
 DB_URL=postgres://postgres@127.0.0.1:$PG_PORT/hub
 HUB_URL=http://127.0.0.1:$HUB_PORT
 SINK_URL=http://127.0.0.1:$SINK_PORT
@@ -335,6 +348,39 @@ PG_PID=$(postmaster_pid)
 PG_VERSION=$(sql "SHOW server_version" | awk '{print $1}')
 read -r FSYNC_P50 FSYNC_P99 < <("$PYTHON" "$HERE/fsync_probe.py" "$HUB_SERVICES_ROOT" 200 || echo "? ?")
 [[ $(sql "SHOW fsync") == on ]] || die "Postgres is not durable (fsync is off)"
+source "$HUB_SERVICES_ROOT/env"
+# The s3/sftp phases' destinations, only when those phases run (their servers start only then).
+OBJECT_DESTINATIONS=""
+if ((HUB_S3)); then
+  OBJECT_DESTINATIONS+="
+  archive:
+    kind: s3
+    bucket: hub-bench
+    region: us-east-1
+    endpoint: \"$HUB_TEST_S3_URL\"
+    access_key_id: \"$HUB_TEST_S3_ACCESS_KEY\"
+    secret_access_key: \"$HUB_TEST_S3_SECRET_KEY\"
+    key: \"bench/{subject}.json\"
+    timeout: 30s
+    concurrency: $OBJECT_CONCURRENCY
+    retry: { max_attempts: 10, initial: 200ms, max: 5s }"
+fi
+if ((HUB_SFTP)); then
+  OBJECT_DESTINATIONS+="
+  partner:
+    kind: sftp
+    host: $HUB_TEST_SFTP_HOST
+    port: $HUB_TEST_SFTP_PORT
+    user: $HUB_TEST_SFTP_USER
+    private_key: \"$HUB_TEST_SFTP_KEY\"
+    host_key: \"$HUB_TEST_SFTP_HOST_FINGERPRINT\"
+    directory: bench
+    file: \"{subject}.json\"
+    pool_size: $SFTP_POOL
+    timeout: 30s
+    concurrency: $OBJECT_CONCURRENCY
+    retry: { max_attempts: 10, initial: 200ms, max: 5s }"
+fi
 
 WEBHOOK_SECRET=whsec_$("$PYTHON" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
 cat >"$CONFIG" <<YAML
@@ -367,6 +413,7 @@ destinations:
     timeout: 5s
     concurrency: $CONCURRENCY
     retry: { max_attempts: 10, initial: 200ms, max: 30s, max_age: 24h }
+$OBJECT_DESTINATIONS
 
 # Plain ingest sends type bench.order, the webhook source maps to bench.vehicle.sold: both
 # match this one route, so every message of either phase gets exactly one delivery.
@@ -730,13 +777,85 @@ phase_e2e() {
   log_findings hub-e2e
 }
 
+# ---------------------------------------------------------------------------------------------
+# Phases 6 and 7: s3 and sftp (object delivery through the relay)
+
+# object_run PHASE DESTINATION COUNT BYTES LABEL : COUNT due deliveries to DESTINATION whose data
+# is a BYTES-byte JSON object, drained by `hub relay`; a row of deliveries/s and MB/s.
+object_run() {
+  local phase=$1 destination=$2 count=$3 bytes=$4 label=$5 name="$1 $5"
+  say "$name: preparing $count due deliveries to $destination"
+  truncate_outbox
+  psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d hub -v n="$count" \
+    -v pad=$((bytes - 20)) -v dest="$destination" -v run="$RUN_ID-$label" >/dev/null <<'SQL'
+    INSERT INTO messages (id, source, type, subject, time, datacontenttype, data, content_hash, received_at)
+    SELECT gen_random_uuid(), 'bench', 'bench.object', :'run' || '-' || g, now(), 'application/json', d.data::json,
+           encode(sha256(convert_to(d.data, 'UTF8')), 'hex'), now()
+    FROM generate_series(1, :n) AS g,
+         LATERAL (SELECT format('{"pad":"%s","seq":%s}', repeat('o', :pad), g) AS data) AS d;
+    INSERT INTO deliveries (id, message_id, destination, status, next_attempt_at)
+    SELECT gen_random_uuid(), id, :'dest', 'pending', now() - interval '1 second' FROM messages;
+SQL
+  sql "VACUUM ANALYZE deliveries" >/dev/null
+  sql "CHECKPOINT" >/dev/null
+  local actual
+  actual=$(sql "SELECT avg(octet_length(data::text))::int FROM messages")
+  local cpu0 cpu1 remaining deadline=$((SECONDS + RELAY_TIMEOUT))
+  start_hub "hub-$phase-$label" relay
+  cpu0=$(cpu_snap "$HUB_PID")
+  while :; do
+    remaining=$(sql "SELECT count(*) FROM deliveries WHERE status IN ('pending', 'delivering')")
+    ((remaining == 0)) && break
+    alive "$HUB_PID" || { tail -20 "$LOGS/hub-$phase-$label.log" >&2; die "hub relay died; see $LOGS/hub-$phase-$label.log"; }
+    ((SECONDS < deadline)) || break
+    sleep 0.2
+  done
+  cpu1=$(cpu_snap "$HUB_PID")
+  stop_bg "hub-$phase-$label"
+  local delivered span states
+  delivered=$(sql "SELECT count(*) FROM deliveries WHERE status = 'delivered'")
+  states=$(sql "SELECT string_agg(status || '=' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) AS n FROM deliveries GROUP BY status) s")
+  span=$(sql "SELECT extract(epoch FROM max(d.delivered_at) - (SELECT min(started_at) FROM delivery_attempts))
+              FROM deliveries d WHERE d.status = 'delivered'")
+  if ((delivered < count)); then
+    row "$name" "deliveries/s" "INCOMPLETE: $delivered of $count delivered ($states)"
+    FAILURES+=("$name: only $delivered of $count deliveries were delivered within ${RELAY_TIMEOUT} s ($states)")
+  else
+    local rate mbps
+    rate=$(awk -v n="$count" -v s="$span" 'BEGIN { printf "%.0f", (s > 0) ? n / s : 0 }')
+    mbps=$(awk -v n="$count" -v b="$actual" -v s="$span" 'BEGIN { printf "%.1f", (s > 0) ? n * b / s / 1e6 : 0 }')
+    row "$name" "deliveries/s (first attempt → last delivered_at)" "$(thousands "$rate") ($(thousands "$count") × $(thousands "$actual") B in $(fmt "$span" 2) s, $mbps MB/s)"
+  fi
+  note "$name: $states; failed attempts: $(sql "SELECT count(*) FROM delivery_attempts WHERE outcome <> 'delivered'"); $(cpu_diff "$cpu0" "$cpu1")"
+  log_findings "hub-$phase-$label"
+}
+
+phase_s3() {
+  "$PYTHON" - "$HUB_TEST_S3_URL" "$HUB_TEST_S3_ACCESS_KEY" "$HUB_TEST_S3_SECRET_KEY" >>"$LOGS/services.log" 2>&1 <<'PY' \
+    || die "could not create the bench bucket; see $LOGS/services.log"
+import sys, boto3
+boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id=sys.argv[2],
+             aws_secret_access_key=sys.argv[3]).create_bucket(Bucket="hub-bench")
+PY
+  object_run s3 archive "$OBJECTS_1K" 1024 1KB
+  object_run s3 archive "$OBJECTS_1M" 1048576 1MB
+}
+
+phase_sftp() {
+  object_run sftp partner "$OBJECTS_1K" 1024 1KB
+  object_run sftp partner "$OBJECTS_1M" 1048576 1MB
+  note "sftp: $(find "$HUB_TEST_SFTP_ROOT/bench" -type f | wc -l) files in the server's bench directory after both runs, $(find "$HUB_TEST_SFTP_ROOT/bench" -type f -name '.*' | wc -l) of them temporary"
+}
+
 for phase in $PHASES; do
   case $phase in
     ingest) phase_ingest ;;
     webhook) phase_webhook ;;
     relay) phase_relay ;;
     e2e) phase_e2e ;;
-    *) die "unknown phase '$phase' in BENCH_PHASES (ingest webhook relay e2e)" ;;
+    s3) phase_s3 ;;
+    sftp) phase_sftp ;;
+    *) die "unknown phase '$phase' in BENCH_PHASES (ingest webhook relay e2e s3 sftp)" ;;
   esac
 done
 

@@ -9,6 +9,9 @@ need=()
 command -v psql >/dev/null || need+=(postgresql-client-15)
 command -v curl >/dev/null || need+=(curl)
 command -v setpriv >/dev/null || need+=(util-linux)
+[[ -x /usr/sbin/sshd ]] || need+=(openssh-server)
+command -v ssh-keygen >/dev/null || need+=(openssh-client)
+[[ -f /usr/include/libssh2_sftp.h ]] || need+=(libssh2-1-dev)
 if [[ ${1:-} == bench ]]; then
   command -v wrk >/dev/null || need+=(wrk)
 fi

@@ -3,16 +3,20 @@
 #   scripts/services.sh start     start Postgres and S3 (moto, SigV4 checked) on 127.0.0.1, write $ROOT/env
 #   scripts/services.sh stop      stop exactly what start recorded
 #   scripts/services.sh status
+#   scripts/services.sh sftp-restart [SECONDS]   drop sshd and every session, stay down SECONDS, start again
 # Knobs: HUB_SERVICES_ROOT (default .hub/services), HUB_PG_PORT (default 55432),
 #        HUB_PG_DURABLE=1 (fsync on, tuned as for production: benchmarks use this),
 #        HUB_PG_KEEP=1 (reuse the data directory of an earlier start: make run keeps its data),
-#        HUB_S3_PORT (default 59000), HUB_S3=0 (no S3 server: benchmarks and make run need none).
+#        HUB_S3_PORT (default 59000), HUB_S3=0 (no S3 server: benchmarks and make run need none),
+#        HUB_SSH_PORT (default 52222), HUB_SFTP=0 (no OpenSSH SFTP server: make run needs none).
 set -Eeuo pipefail
 
 ROOT=${HUB_SERVICES_ROOT:-$(pwd)/.hub/services}
 PG_PORT=${HUB_PG_PORT:-55432}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 S3_PORT=${HUB_S3_PORT:-59000}
+SSH_PORT=${HUB_SSH_PORT:-52222}
+SFTP_USER=hubsftp  # sshd logs in a real account: as root we make this one (it has no shell and no home)
 PG_USER=postgres   # Postgres refuses to run as root; as root we run it as this user
 PIDS=$ROOT/pids
 LOG=$ROOT/log
@@ -96,14 +100,84 @@ PY
     "http://127.0.0.1:$S3_PORT/moto-api/reset-auth" >/dev/null
 }
 
+# OpenSSH's sshd serving only internal-sftp, with its own host key and an ed25519 client key
+# (libssh2 1.10 signs RSA keys with SHA-1 only, which OpenSSH 9 refuses). Logins start in
+# $ROOT/sftp/upload, which tests inspect directly on disk.
+start_sftp() {
+  local ssh=$ROOT/ssh upload=$ROOT/sftp/upload user=$SFTP_USER
+  [[ -x /usr/sbin/sshd ]] || { say "sshd not found (make deps installs openssh-server)"; return 1; }
+  mkdir -p "$ssh"
+  [[ -f $ssh/host_ed25519 ]] || ssh-keygen -q -t ed25519 -N '' -C hub-test-host -f "$ssh/host_ed25519"
+  [[ -f $ssh/client_ed25519 ]] || ssh-keygen -q -t ed25519 -N '' -C hub-test-client -f "$ssh/client_ed25519"
+  if [[ $(id -u) == 0 ]]; then
+    mkdir -p /run/sshd && chmod 755 /run/sshd   # sshd's privilege separation directory
+    id "$user" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user"
+    usermod -p '*' "$user"   # useradd leaves '!', which sshd without PAM calls a locked account
+  else
+    user=$(id -un)
+  fi
+  rm -rf "$ROOT/sftp"; mkdir -p "$upload"
+  if [[ $(id -u) == 0 ]]; then chown "$user" "$upload"; fi
+  cp "$ssh/client_ed25519.pub" "$ssh/authorized_keys"; chmod 644 "$ssh/authorized_keys"
+  cat >"$ssh/sshd_config" <<EOF
+ListenAddress 127.0.0.1
+Port $SSH_PORT
+HostKey $ssh/host_ed25519
+PidFile none
+UsePAM no
+StrictModes no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin no
+AllowUsers $user
+AuthorizedKeysFile $ssh/authorized_keys
+Subsystem sftp internal-sftp -d $upload
+ForceCommand internal-sftp -d $upload
+AllowTcpForwarding no
+X11Forwarding no
+MaxStartups 100
+LogLevel VERBOSE
+EOF
+  echo "$user" >"$ssh/user"
+  /usr/sbin/sshd -t -f "$ssh/sshd_config"
+  run_sshd
+}
+
+run_sshd() {
+  (exec /usr/sbin/sshd -D -e -f "$ROOT/ssh/sshd_config") </dev/null >>"$LOG/sshd.log" 2>&1 &  # absolute path: sshd re-execs itself
+  echo "sshd $!" >>"$PIDS"
+  wait_for sshd $! 10 tcp_open "$SSH_PORT"
+}
+
+# Every process under $1 (sshd forks one monitor per connection, which forks the session's process).
+descendants() {
+  local child
+  for child in $(pgrep -P "$1" || true); do descendants "$child"; echo "$child"; done
+}
+
+cmd_sftp_restart() {
+  local pid
+  pid=$(awk '$1 == "sshd" { print $2 }' "$PIDS" | tail -1)
+  [[ -n $pid ]] || { say "no sshd recorded"; exit 1; }
+  # Killing the listener alone would leave live sessions behind: drop them too, as a reboot would.
+  kill -KILL $(descendants "$pid") "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do alive "$pid" || break; sleep 0.05; done
+  sed -i "/^sshd $pid\$/d" "$PIDS"
+  sleep "${1:-0}"
+  run_sshd
+}
+
 cmd_start() {
   if [[ -s $PIDS ]]; then say "already started ($PIDS exists); run stop first"; exit 1; fi
   if tcp_open "$PG_PORT"; then say "port $PG_PORT already in use"; exit 1; fi
   if [[ ${HUB_S3:-1} == 1 ]] && tcp_open "$S3_PORT"; then say "port $S3_PORT already in use"; exit 1; fi
+  if [[ ${HUB_SFTP:-1} == 1 ]] && tcp_open "$SSH_PORT"; then say "port $SSH_PORT already in use"; exit 1; fi
   mkdir -p "$ROOT" "$LOG"; : >"$PIDS"
   trap 'trap - ERR; say "start failed (line $LINENO); stopping what was started"; cmd_stop; exit 1' ERR
   start_postgres
   if [[ ${HUB_S3:-1} == 1 ]]; then start_s3; fi
+  if [[ ${HUB_SFTP:-1} == 1 ]]; then start_sftp; fi
   trap - ERR
   cat >"$ROOT/env" <<ENV
 export HUB_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/hub
@@ -116,6 +190,19 @@ export HUB_TEST_S3_ACCESS_KEY=$S3_KEY_ID
 export HUB_TEST_S3_SECRET_KEY=$S3_SECRET
 ENV
     chmod 600 "$ROOT/env"
+  fi
+  if [[ ${HUB_SFTP:-1} == 1 ]]; then
+    cat >>"$ROOT/env" <<ENV
+export HUB_TEST_SFTP_HOST=127.0.0.1
+export HUB_TEST_SFTP_PORT=$SSH_PORT
+export HUB_TEST_SFTP_USER=$(cat "$ROOT/ssh/user")
+export HUB_TEST_SFTP_KEY=$ROOT/ssh/client_ed25519
+export HUB_TEST_SFTP_HOST_FINGERPRINT=$(ssh-keygen -lf "$ROOT/ssh/host_ed25519.pub" | awk '{print $2}')
+export HUB_TEST_SFTP_KNOWN_HOSTS=$ROOT/ssh/known_hosts
+export HUB_TEST_SFTP_ROOT=$ROOT/sftp/upload
+export HUB_TEST_SFTP_RESTART="HUB_SERVICES_ROOT=$ROOT HUB_SSH_PORT=$SSH_PORT $(cd "$(dirname "$0")" && pwd)/$(basename "$0") sftp-restart"
+ENV
+    echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$ROOT/ssh/host_ed25519.pub")" >"$ROOT/ssh/known_hosts"
   fi
   sed "s/\(SECRET_KEY=\).*/\1<redacted: see the env file>/" "$ROOT/env"
 }
@@ -146,5 +233,6 @@ case ${1:-} in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  sftp-restart) cmd_sftp_restart "${2:-0}" ;;
+  *) echo "usage: $0 start|stop|status|sftp-restart [seconds]" >&2; exit 2 ;;
 esac

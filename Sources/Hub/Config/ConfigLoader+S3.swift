@@ -17,7 +17,11 @@ extension ConfigLoader {
     /// Refuses a key that belongs to the other kind: an ignored `url` or `bucket` would deliver
     /// somewhere other than intended.
     static func checkKeys(of kind: DestinationConfig.Kind, _ entries: [(key: String, value: ConfigNode)]) throws {
-        let foreign = kind == .s3 ? httpOnlyKeys : s3Keys
+        let foreign: Set<String> = switch kind {
+        case .http: s3Keys.union(sftpKeys)
+        case .s3: httpOnlyKeys.union(sftpKeys)
+        case .sftp: httpOnlyKeys.union(s3Keys)
+        }
         for (key, value) in entries where foreign.contains(key) {
             throw value.error("not valid for a kind: \(kind.rawValue) destination")
         }

@@ -138,7 +138,7 @@ enum ConfigLoader {
         let allowed = Set([
             "kind", "url", "secret", "timeout", "concurrency", "retry", "headers", "mode", "callback", "rate",
             "circuit_breaker", "ordering",
-        ]).union(s3Keys)
+        ]).union(s3Keys).union(sftpKeys)
         let entries = try node.mapping(allowed: allowed)
         let kinds = DestinationConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")
         guard let kindNode = entries.first(where: { $0.key == "kind" })?.value else {
@@ -179,6 +179,7 @@ enum ConfigLoader {
         switch kind {
         case .http: guard !destination.url.isEmpty else { throw node.error("url is required for an http destination") }
         case .s3: destination.s3 = try s3Destination(node, entries)
+        case .sftp: destination.sftp = try sftpDestination(node, entries)
         }
         try readJobMode(of: &destination, entries: entries, node: node)
         guard isValidName(name) || destination.jobMode == nil else {

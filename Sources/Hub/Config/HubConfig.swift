@@ -50,7 +50,7 @@ struct RelaySettings: Sendable {
 }
 
 struct DestinationConfig: Sendable {
-    enum Kind: String, Sendable, CaseIterable { case http, s3 }
+    enum Kind: String, Sendable, CaseIterable { case http, s3, sftp }
 
     var name: String
     var kind: Kind
@@ -70,6 +70,8 @@ struct DestinationConfig: Sendable {
     var orderedBySubject = false
     /// Where a `kind: s3` destination writes (its timeout is `timeout`, set when the connector is built).
     var s3: S3Connector.Configuration?
+    /// Where a `kind: sftp` destination writes (its timeout is `timeout`, set when the connector is built).
+    var sftp: SFTPConnector.Configuration?
 }
 
 struct RouteConfig: Sendable {

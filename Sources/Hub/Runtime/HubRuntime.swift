@@ -136,6 +136,10 @@ enum HubRuntime {
                 guard var s3 = destination.s3 else { preconditionFailure("the config loader sets s3 for kind: s3") }
                 s3.timeout = destination.timeout
                 connector = S3Connector(client: http, configuration: s3)
+            case .sftp:
+                guard var sftp = destination.sftp else { preconditionFailure("the config loader sets sftp for kind: sftp") }
+                sftp.client.timeout = destination.timeout
+                connector = SFTPConnector(configuration: sftp)
             }
             return RelayDestination(
                 name: destination.name, connector: connector, retry: destination.retry,
