@@ -37,10 +37,12 @@ let package = Package(
             name: "Connectors",
             dependencies: [
                 "Outbox",
+                "CHiredis",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .executableTarget(
             name: "Hub",
             dependencies: [

@@ -9,6 +9,8 @@ need=()
 command -v psql >/dev/null || need+=(postgresql-client-15)
 command -v curl >/dev/null || need+=(curl)
 command -v setpriv >/dev/null || need+=(util-linux)
+command -v redis-server >/dev/null || need+=(redis-server)
+[[ -f /usr/include/hiredis/hiredis.h ]] || need+=(libhiredis-dev)
 if [[ ${1:-} == bench ]]; then
   command -v wrk >/dev/null || need+=(wrk)
 fi
