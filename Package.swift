@@ -37,12 +37,14 @@ let package = Package(
             name: "Connectors",
             dependencies: [
                 "Outbox",
+                "CHiredis",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 "CLibSSH2",
             ]
         ),
         .systemLibrary(name: "CLibSSH2", path: "Sources/CLibSSH2", providers: [.apt(["libssh2-1-dev"])]),
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .executableTarget(
             name: "Hub",
             dependencies: [

@@ -11,8 +11,10 @@
 #      ingest accepted/s at the same connection count;
 #   4. relay: 100k due deliveries to the sink, drained by `hub relay`: deliveries/s;
 #   5. end to end: `hub serve`, one message every 20 ms, POST -> sink latency;
-#   6. s3, sftp (only when named in BENCH_PHASES): due deliveries of 1 KB and 1 MB objects drained
+#   6-7. s3, sftp (only when named in BENCH_PHASES): due deliveries of 1 KB and 1 MB objects drained
 #      by `hub relay` to moto S3 / OpenSSH sshd on loopback: deliveries/s and MB/s.
+#   8. redis: BENCH_REDIS_COUNT 1 KB entries XADDed to a stream,
+#      then `hub serve --no-relay` with a redis-stream source: records/s until all are committed.
 #
 # The results table (markdown) goes to stdout and to .hub/bench/results.md; progress goes to
 # stderr; logs stay in .hub/bench/logs/. Exits non-zero only when something failed to run,
@@ -20,7 +22,7 @@
 #
 # Knobs (environment):
 #   BENCH_SKIP_BUILD=1        use the existing .build/release binaries
-#   BENCH_PHASES              "ingest webhook relay e2e" (any subset, in this order)
+#   BENCH_PHASES              "ingest webhook relay e2e redis" (any subset, in this order)
 #   BENCH_PG_PORT=55433 BENCH_HUB_PORT=8088 BENCH_SINK_PORT=9100
 #   BENCH_WRITERS=4 BENCH_MAX_CONNECTIONS=40 BENCH_CLAIM_BATCH=200 BENCH_POLL_INTERVAL=1s
 #   BENCH_CONCURRENCY=256     destination concurrency of `sink`
@@ -34,6 +36,7 @@
 #   BENCH_OBJECTS_1K=2000 BENCH_OBJECTS_1M=100   s3/sftp: deliveries per object size
 #   BENCH_OBJECT_CONCURRENCY=16 BENCH_SFTP_POOL=8  s3/sftp destination concurrency; sftp sessions
 #   BENCH_S3_PORT=59002 BENCH_SSH_PORT=52224
+#   BENCH_REDIS_PORT=56380 BENCH_REDIS_COUNT=50000 BENCH_REDIS_BATCH=200 BENCH_REDIS_TIMEOUT=300
 set -Eeuo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -63,7 +66,11 @@ E2E_COUNT=${BENCH_E2E_COUNT:-500}
 E2E_INTERVAL_MS=${BENCH_E2E_INTERVAL_MS:-20}
 WEBHOOK_RATE=${BENCH_WEBHOOK_RATE:-15000}
 WEBHOOK_MAX_LINES=${BENCH_WEBHOOK_MAX_LINES:-1000000}
-PHASES=${BENCH_PHASES:-ingest webhook relay e2e}
+PHASES=${BENCH_PHASES:-ingest webhook relay e2e redis}
+REDIS_PORT=${BENCH_REDIS_PORT:-56380}
+REDIS_COUNT=${BENCH_REDIS_COUNT:-50000}
+REDIS_BATCH=${BENCH_REDIS_BATCH:-200}
+REDIS_TIMEOUT=${BENCH_REDIS_TIMEOUT:-300}
 OBJECTS_1K=${BENCH_OBJECTS_1K:-2000}
 OBJECTS_1M=${BENCH_OBJECTS_1M:-100}
 OBJECT_CONCURRENCY=${BENCH_OBJECT_CONCURRENCY:-16}
@@ -75,9 +82,10 @@ RUN_ID=$(date +%s)
 
 export HUB_SERVICES_ROOT=$BENCH_DIR/services HUB_PG_PORT=$PG_PORT HUB_PG_DURABLE=1 HUB_S3=0 HUB_SFTP=0
 export HUB_S3_PORT=${BENCH_S3_PORT:-59002} HUB_SSH_PORT=${BENCH_SSH_PORT:-52224}
-# Object stores start only for the phases that write to them.
+# Object stores and redis-server (in memory) start only for the phases that use them.
 if [[ " $PHASES " == *" s3 "* ]]; then HUB_S3=1; fi
 if [[ " $PHASES " == *" sftp "* ]]; then HUB_SFTP=1; fi
+export HUB_REDIS_PORT=$REDIS_PORT HUB_REDIS=$([[ " $PHASES " == *" redis "* ]] && echo 1 || echo 0)
 DB_URL=postgres://postgres@127.0.0.1:$PG_PORT/hub
 HUB_URL=http://127.0.0.1:$HUB_PORT
 SINK_URL=http://127.0.0.1:$SINK_PORT
@@ -330,6 +338,7 @@ if ! command -v wrk >/dev/null 2>&1; then
   { apt-get update && apt-get install -y wrk; } >"$LOGS/apt.log" 2>&1 || die "apt-get install wrk failed; see $LOGS/apt.log"
 fi
 command -v psql >/dev/null || die "psql not found"
+if [[ $HUB_REDIS == 1 ]]; then command -v redis-cli >/dev/null || die "redis-cli not found (scripts/deps.sh installs redis-server)"; fi
 command -v curl >/dev/null || die "curl not found"
 command -v "$PYTHON" >/dev/null || die "$PYTHON not found"
 
@@ -847,6 +856,73 @@ phase_sftp() {
   note "sftp: $(find "$HUB_TEST_SFTP_ROOT/bench" -type f | wc -l) files in the server's bench directory after both runs, $(find "$HUB_TEST_SFTP_ROOT/bench" -type f -name '.*' | wc -l) of them temporary"
 }
 
+# Phase 8: redis stream intake
+
+phase_redis() {
+  local stream=bench-stock redis_config=$BENCH_DIR/hub-redis.yaml
+  say "redis: XADD $REDIS_COUNT entries of $BODY_BYTES B to $stream"
+  truncate_outbox
+  redis-cli -p "$REDIS_PORT" DEL "$stream" >/dev/null
+  "$PYTHON" "$HERE/redis_fill.py" "$stream" "$REDIS_COUNT" "$BODY_BYTES" \
+    | redis-cli -p "$REDIS_PORT" --pipe >"$LOGS/redis-fill.log" 2>&1 || die "redis-cli --pipe failed; see $LOGS/redis-fill.log"
+  local length
+  length=$(redis-cli -p "$REDIS_PORT" XLEN "$stream")
+  ((length == REDIS_COUNT)) || die "the stream holds $length entries, expected $REDIS_COUNT"
+  { cat "$CONFIG"; cat <<YAML
+  stock:
+    kind: redis-stream
+    url: redis://127.0.0.1:$REDIS_PORT
+    stream: $stream
+    group: hub
+    batch: $REDIS_BATCH
+    block: 1s
+    map: { type: "bench.stock.{/kind}", subject: /vin }
+YAML
+  } >"$redis_config"
+  sql "CHECKPOINT" >/dev/null
+
+  local start_ns end_ns stored=0 cpu0 cpu1 deadline=$((SECONDS + REDIS_TIMEOUT))
+  start_ns=$(date +%s%N)
+  local saved_config=$CONFIG
+  CONFIG=$redis_config
+  start_hub hub-redis serve --no-relay
+  CONFIG=$saved_config
+  cpu0=$(cpu_snap "$HUB_PID")
+  while :; do
+    stored=$(sql "SELECT count(*) FROM messages WHERE source = 'stock'")
+    ((stored >= REDIS_COUNT)) && break
+    alive "$HUB_PID" || { tail -20 "$LOGS/hub-redis.log" >&2; die "hub died; see $LOGS/hub-redis.log"; }
+    ((SECONDS < deadline)) || break
+    sleep 0.2
+  done
+  end_ns=$(date +%s%N)
+  cpu1=$(cpu_snap "$HUB_PID")
+  sleep 1   # the last batch's XACK
+  local pending
+  pending=$(redis-cli -p "$REDIS_PORT" XPENDING "$stream" hub | head -1)
+  stop_bg hub-redis
+
+  local span rate wall distinct deliveries
+  wall=$(awk -v a="$start_ns" -v b="$end_ns" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+  if ((stored < REDIS_COUNT)); then
+    row "redis" "records/s" "TIMEOUT: $(thousands "$stored") of $(thousands "$REDIS_COUNT") committed in ${REDIS_TIMEOUT} s"
+    FAILURES+=("redis: only $stored of $REDIS_COUNT stream entries were committed within ${REDIS_TIMEOUT} s")
+  else
+    span=$(sql "SELECT extract(epoch FROM max(received_at) - min(received_at)) FROM messages WHERE source = 'stock'")
+    rate=$(awk -v n="$stored" -v s="$span" 'BEGIN { printf "%.0f", (s > 0) ? n / s : 0 }')
+    row "redis" "stream records/s (first → last received_at, SQL)" "$(thousands "$rate") ($(thousands "$stored") in $(fmt "$span" 2) s)"
+    row "redis" "wall time, process start → all committed" "$wall s ($(thousands "$(awk -v n="$stored" -v s="$wall" 'BEGIN { printf "%.0f", n / s }')")/s)"
+  fi
+  distinct=$(sql "SELECT count(DISTINCT idempotency_key) FROM messages WHERE source = 'stock'")
+  deliveries=$(sql "SELECT count(*) FROM deliveries")
+  local verdict=yes
+  ((distinct == REDIS_COUNT && stored == REDIS_COUNT && pending == 0)) || verdict=NO
+  row "redis" "stored / distinct entry ids / left pending in the group" "$(thousands "$stored") / $(thousands "$distinct") / $pending" "$(thousands "$REDIS_COUNT") / $(thousands "$REDIS_COUNT") / 0" "$verdict"
+  [[ $verdict == yes ]] || FAILURES+=("redis: $stored stored, $distinct distinct entry ids, $pending pending (expected $REDIS_COUNT, $REDIS_COUNT, 0)")
+  note "redis: batch $REDIS_BATCH entries per XREADGROUP, $(thousands "$deliveries") deliveries written (one per message); $(cpu_diff "$cpu0" "$cpu1")"
+  log_findings hub-redis
+}
+
 for phase in $PHASES; do
   case $phase in
     ingest) phase_ingest ;;
@@ -856,6 +932,8 @@ for phase in $PHASES; do
     s3) phase_s3 ;;
     sftp) phase_sftp ;;
     *) die "unknown phase '$phase' in BENCH_PHASES (ingest webhook relay e2e s3 sftp)" ;;
+    redis) phase_redis ;;
+    *) die "unknown phase '$phase' in BENCH_PHASES (ingest webhook relay e2e redis)" ;;
   esac
 done
 

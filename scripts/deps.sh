@@ -12,6 +12,8 @@ command -v setpriv >/dev/null || need+=(util-linux)
 [[ -x /usr/sbin/sshd ]] || need+=(openssh-server)
 command -v ssh-keygen >/dev/null || need+=(openssh-client)
 [[ -f /usr/include/libssh2_sftp.h ]] || need+=(libssh2-1-dev)
+command -v redis-server >/dev/null || need+=(redis-server)
+[[ -f /usr/include/hiredis/hiredis.h ]] || need+=(libhiredis-dev)
 if [[ ${1:-} == bench ]]; then
   command -v wrk >/dev/null || need+=(wrk)
 fi

@@ -5,7 +5,7 @@ set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 
 swift build
-export HUB_SERVICES_ROOT=$PWD/.hub/run HUB_PG_PORT=${HUB_RUN_PG_PORT:-55431} HUB_PG_KEEP=1 HUB_S3=0 HUB_SFTP=0
+export HUB_SERVICES_ROOT=$PWD/.hub/run HUB_PG_PORT=${HUB_RUN_PG_PORT:-55431} HUB_PG_KEEP=1 HUB_S3=0 HUB_SFTP=0 HUB_REDIS=0
 scripts/services.sh stop >/dev/null 2>&1 || true
 scripts/services.sh start >/dev/null
 .build/debug/hub-sink --port 9100 >"$HUB_SERVICES_ROOT/log/sink.log" 2>&1 &

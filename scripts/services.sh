@@ -9,6 +9,7 @@
 #        HUB_PG_KEEP=1 (reuse the data directory of an earlier start: make run keeps its data),
 #        HUB_S3_PORT (default 59000), HUB_S3=0 (no S3 server: benchmarks and make run need none),
 #        HUB_SSH_PORT (default 52222), HUB_SFTP=0 (no OpenSSH SFTP server: make run needs none).
+#        HUB_REDIS_PORT (default 56379), HUB_REDIS=0 (no redis-server).
 set -Eeuo pipefail
 
 ROOT=${HUB_SERVICES_ROOT:-$(pwd)/.hub/services}
@@ -17,6 +18,7 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 S3_PORT=${HUB_S3_PORT:-59000}
 SSH_PORT=${HUB_SSH_PORT:-52222}
 SFTP_USER=hubsftp  # sshd logs in a real account: as root we make this one (it has no shell and no home)
+REDIS_PORT=${HUB_REDIS_PORT:-56379}
 PG_USER=postgres   # Postgres refuses to run as root; as root we run it as this user
 PIDS=$ROOT/pids
 LOG=$ROOT/log
@@ -168,20 +170,35 @@ cmd_sftp_restart() {
   run_sshd
 }
 
+# In memory only (no RDB, no AOF): tests and benchmarks need a server, not its persistence.
+start_redis() {
+  command -v redis-server >/dev/null || { say "redis-server missing (make deps installs it)"; return 1; }
+  mkdir -p "$ROOT/redis"
+  (exec redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize no \
+    --dir "$ROOT/redis") </dev/null >"$LOG/redis.log" 2>&1 &
+  echo "redis $!" >>"$PIDS"
+  wait_for redis $! 10 tcp_open "$REDIS_PORT"
+}
+
 cmd_start() {
   if [[ -s $PIDS ]]; then say "already started ($PIDS exists); run stop first"; exit 1; fi
   if tcp_open "$PG_PORT"; then say "port $PG_PORT already in use"; exit 1; fi
   if [[ ${HUB_S3:-1} == 1 ]] && tcp_open "$S3_PORT"; then say "port $S3_PORT already in use"; exit 1; fi
   if [[ ${HUB_SFTP:-1} == 1 ]] && tcp_open "$SSH_PORT"; then say "port $SSH_PORT already in use"; exit 1; fi
+  if [[ ${HUB_REDIS:-1} == 1 ]] && tcp_open "$REDIS_PORT"; then say "port $REDIS_PORT already in use"; exit 1; fi
   mkdir -p "$ROOT" "$LOG"; : >"$PIDS"
   trap 'trap - ERR; say "start failed (line $LINENO); stopping what was started"; cmd_stop; exit 1' ERR
   start_postgres
   if [[ ${HUB_S3:-1} == 1 ]]; then start_s3; fi
   if [[ ${HUB_SFTP:-1} == 1 ]]; then start_sftp; fi
+  if [[ ${HUB_REDIS:-1} == 1 ]]; then start_redis; fi
   trap - ERR
   cat >"$ROOT/env" <<ENV
 export HUB_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/hub
 ENV
+  if [[ ${HUB_REDIS:-1} == 1 ]]; then
+    echo "export HUB_TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT" >>"$ROOT/env"
+  fi
   if [[ ${HUB_S3:-1} == 1 ]]; then
     # A private file: it holds the (throwaway, moto-only) secret.
     cat >>"$ROOT/env" <<ENV

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 export HUB_SERVICES_ROOT=$PWD/.hub/test-services
 export HUB_PG_PORT=${HUB_TEST_PG_PORT:-55432} HUB_S3_PORT=${HUB_TEST_S3_PORT:-59001}
 export HUB_SSH_PORT=${HUB_TEST_SSH_PORT:-52223}
+export HUB_REDIS_PORT=${HUB_TEST_REDIS_PORT:-56379}
 scripts/services.sh stop >/dev/null 2>&1 || true   # a run that was interrupted leaves its services behind
 scripts/services.sh start >/dev/null
 trap 'scripts/services.sh stop' EXIT

@@ -21,7 +21,9 @@ extension ConfigLoader {
         for (key, value) in entries {
             switch key {
             case "kind":
-                guard try value.string() == "webhook" else { throw value.error("unknown source kind (expected: webhook)") }
+                guard try value.string() == "webhook" else {
+                    throw value.error("unknown source kind (expected one of: \(sourceKinds.joined(separator: ", ")))")
+                }
                 sawKind = true
             case "verify":
                 verifier = try webhookVerifier(value)
@@ -30,7 +32,7 @@ extension ConfigLoader {
             default: mapping = try webhookMapping(value, source: name)
             }
         }
-        guard sawKind else { throw node.error("kind is required (one of: webhook)") }
+        guard sawKind else { throw node.error("kind is required (one of: \(sourceKinds.joined(separator: ", ")))") }
         guard let verifier else {
             throw node.error("verify is required; write verify: { scheme: none } to accept unsigned webhooks")
         }
@@ -47,7 +49,7 @@ extension ConfigLoader {
         }
     }
 
-    private static func dedupRule(_ node: ConfigNode) throws -> DedupRule? {
+    static func dedupRule(_ node: ConfigNode) throws -> DedupRule? {
         if case .scalar = node.node, try node.string() == "none" { return nil }
         let entries = try node.mapping(allowed: ["header", "pointer"])
         guard entries.count == 1, let (key, value) = entries.first else {
@@ -63,8 +65,9 @@ extension ConfigLoader {
         return .pointer(try pointer(value))
     }
 
-    private static func webhookMapping(_ node: ConfigNode, source: String) throws -> WebhookMapping {
-        var mapping = WebhookMapping(type: try! TypeTemplate("webhook.\(source)"))
+    /// `map:` of any source; `defaultType` is the type when `map.type` is not given.
+    static func webhookMapping(_ node: ConfigNode, source: String, defaultType: String? = nil) throws -> WebhookMapping {
+        var mapping = WebhookMapping(type: try! TypeTemplate(defaultType ?? "webhook.\(source)"))
         for (key, value) in try node.mapping(allowed: ["type", "subject", "time", "data", "redact", "trim", "optional"]) {
             switch key {
             case "type":

@@ -37,7 +37,12 @@ enum ConfigLoader {
             case "auth": config.auth = try auth(value)
             case "relay": config.relay = try relay(value)
             case "destinations": config.destinations = try value.mapping().map { try destination($0.key, $0.value) }
-            case "sources": config.sources = try value.mapping().map { try source($0.key, $0.value) }
+            case "sources":
+                for (name, entry) in try value.mapping() {
+                    if let intake = try intakeSource(name, entry) { config.intakeSources.append(intake) } else {
+                        config.sources.append(try source(name, entry))
+                    }
+                }
             default: config.routes = try value.sequence().map(route)
             }
         }

@@ -10,6 +10,8 @@ struct HubConfig: Sendable {
     var destinations: [DestinationConfig] = []
     var routes: [RouteConfig] = []
     var sources: [SourceConfig] = []
+    /// Sources Hub pulls from (Redis streams and pub/sub), under the same `sources:` key.
+    var intakeSources: [IntakeSourceConfig] = []
 }
 
 struct ServerConfig: Sendable {

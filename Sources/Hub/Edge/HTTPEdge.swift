@@ -5,7 +5,8 @@ import Outbox
 /// bearer-authenticated API under `/v1`.
 enum HTTPEdge {
     static func router(
-        config: HubConfig, writer: OutboxWriter, store: OutboxStore, metrics: HubMetrics, circuits: CircuitBoard?
+        config: HubConfig, writer: OutboxWriter, store: OutboxStore, metrics: HubMetrics, circuits: CircuitBoard?,
+        sources: SourceStatusBoard? = nil
     ) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
@@ -29,6 +30,9 @@ enum HTTPEdge {
             vendors: config.destinations.reduce(into: [:]) { $0[$1.name] = $1.jobMode }, maxBody: maxBody
         ).register(on: v1)
         DestinationsController(store: store, destinations: config.destinations, circuits: circuits).register(on: v1)
+        SourcesController(
+            webhookSources: config.sources.map(\.name), board: sources ?? IntakeServices.board(for: config)
+        ).register(on: v1)
         return router
     }
 }

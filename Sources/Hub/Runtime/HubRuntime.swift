@@ -85,16 +85,21 @@ enum HubRuntime {
                     store: store, writers: config.database.writers, commitTimeout: config.database.commitTimeout,
                     logger: logger
                 )
+                // Pulled sources (Redis) feed the same writer; they stop before it on shutdown.
+                let sourceBoard = IntakeServices.board(for: config)
+                let intake = IntakeServices.services(config: config, writer: writer, board: sourceBoard, logger: logger)
                 let app = Application(
                     router: HTTPEdge.router(
                         config: config, writer: writer, store: store, metrics: metrics,
-                        circuits: mode.relay ? relay.circuits : nil
+                        circuits: mode.relay ? relay.circuits : nil, sources: sourceBoard
                     ),
                     configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "hub"),
                     onServerRunning: { channel in portBox.set(channel.localAddress?.port) },
                     logger: logger
                 )
-                services += [writer, app]
+                services.append(writer)
+                services += intake
+                services.append(app)
             }
             let serviceGroup = ServiceGroup(configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: logger
