@@ -14,6 +14,9 @@ extension ConfigLoader {
         switch try kindNode.string() {
         case "redis-stream": return .redisStream(try redisStream(name, node))
         case "redis-pubsub": return .redisPubSub(try redisPubSub(name, node))
+        case "sftp-drop":
+            try checkSourceName(name, node)
+            return .fileDrop(try fileDropSource(name, node))
         default: return nil
         }
     }

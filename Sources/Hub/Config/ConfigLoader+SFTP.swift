@@ -15,8 +15,32 @@ extension ConfigLoader {
         -> SFTPConnector.Configuration
     {
         let values = Dictionary(entries, uniquingKeysWith: { first, _ in first })
+        let client = try sftpClient(node, values, for: "an sftp destination")
+        let directory = try values["directory"].map(remoteDirectory) ?? ""
+        guard let fileNode = values["file"] else { throw node.error("file is required for an sftp destination") }
+        let template = try fileNode.string()
+        guard !template.isEmpty else { throw fileNode.error("must not be empty") }
+        let file: ObjectKeyTemplate
+        do { file = try ObjectKeyTemplate(template) } catch { throw fileNode.error("\(error)") }
+
+        var content = SFTPConnector.Content.data
+        if let contentNode = values["content"] {
+            let text = try contentNode.string()
+            guard let value = SFTPConnector.Content(rawValue: text) else {
+                let known = SFTPConnector.Content.allCases.map(\.rawValue).joined(separator: " or ")
+                throw contentNode.error("unknown content '\(text)' (expected \(known))")
+            }
+            content = value
+        }
+        return SFTPConnector.Configuration(client: client, directory: directory, file: file, content: content)
+    }
+
+    /// The server, login and host-key part every SFTP user shares (destinations and drop sources).
+    static func sftpClient(_ node: ConfigNode, _ values: [String: ConfigNode], for what: String) throws
+        -> SFTPClient.Configuration
+    {
         func required(_ key: String) throws -> (String, ConfigNode) {
-            guard let value = values[key] else { throw node.error("\(key) is required for an sftp destination") }
+            guard let value = values[key] else { throw node.error("\(key) is required for \(what)") }
             let text = try value.string()
             guard !text.isEmpty else { throw value.error("must not be empty") }
             return (text, value)
@@ -53,33 +77,21 @@ extension ConfigLoader {
             throw node.error("host_key (a SHA256: fingerprint) or known_hosts is required: the server's key is always checked")
         }
 
-        var directory = ""
-        if let directoryNode = values["directory"] {
-            directory = try directoryNode.string()
-            while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
-            let segments = directory.split(separator: "/", omittingEmptySubsequences: false)
-            guard !segments.dropFirst().contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }),
-                segments.first != "..", segments.first != ".",
-                !directory.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
-            else { throw directoryNode.error("a directory must not contain '.', '..' or empty segments or control characters") }
-        }
-        let (template, fileNode) = try required("file")
-        let file: ObjectKeyTemplate
-        do { file = try ObjectKeyTemplate(template) } catch { throw fileNode.error("\(error)") }
-
-        var content = SFTPConnector.Content.data
-        if let contentNode = values["content"] {
-            let text = try contentNode.string()
-            guard let value = SFTPConnector.Content(rawValue: text) else {
-                let known = SFTPConnector.Content.allCases.map(\.rawValue).joined(separator: " or ")
-                throw contentNode.error("unknown content '\(text)' (expected \(known))")
-            }
-            content = value
-        }
         let poolSize = try values["pool_size"]?.int(in: 1...64) ?? 4
-        return SFTPConnector.Configuration(
-            client: .init(host: host, port: port, user: user, privateKey: privateKey, hostKey: hostKey, poolSize: poolSize),
-            directory: directory, file: file, content: content
-        )
+        return SFTPClient.Configuration(
+            host: host, port: port, user: user, privateKey: privateKey, hostKey: hostKey, poolSize: poolSize)
+    }
+
+    /// A directory on the server: no `.`/`..` or empty segments, no control characters; a
+    /// trailing `/` is dropped.
+    static func remoteDirectory(_ node: ConfigNode) throws -> String {
+        var directory = try node.string()
+        while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
+        let segments = directory.split(separator: "/", omittingEmptySubsequences: false)
+        guard !segments.dropFirst().contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }),
+            segments.first != "..", segments.first != ".",
+            !directory.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        else { throw node.error("a directory must not contain '.', '..' or empty segments or control characters") }
+        return directory
     }
 }

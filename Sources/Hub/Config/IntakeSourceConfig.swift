@@ -3,15 +3,17 @@ import Foundation
 
 /// A source Hub pulls from, as opposed to a webhook source that is pushed to. Each runs as a
 /// service of its own while the edge runs, and reports its state in `GET /v1/sources`.
-/// New kinds (an SFTP drop) add a case here and a service in `Intake/`.
+/// New kinds add a case here and a service in `Intake/`.
 enum IntakeSourceConfig: Sendable {
     case redisStream(RedisStreamSourceConfig)
     case redisPubSub(RedisPubSubSourceConfig)
+    case fileDrop(FileDropSourceConfig)
 
     var name: String {
         switch self {
         case .redisStream(let source): source.name
         case .redisPubSub(let source): source.name
+        case .fileDrop(let source): source.drop.name
         }
     }
 
@@ -19,12 +21,20 @@ enum IntakeSourceConfig: Sendable {
         switch self {
         case .redisStream: "redis-stream"
         case .redisPubSub: "redis-pubsub"
+        case .fileDrop: "sftp-drop"
         }
     }
 }
 
 /// Every `kind:` a source may have.
-let sourceKinds = ["webhook", "redis-stream", "redis-pubsub"]
+let sourceKinds = ["webhook", "redis-stream", "redis-pubsub", "sftp-drop"]
+
+/// `kind: sftp-drop`: what to take from the folder, and how to reach it.
+struct FileDropSourceConfig: Sendable {
+    var drop: FileDropConfig
+    var client: SFTPClient.Configuration
+    var inbox: String
+}
 
 /// How long to wait before connecting again after a failure: full jitter over a doubling ceiling.
 struct ReconnectPolicy: Sendable, Equatable {

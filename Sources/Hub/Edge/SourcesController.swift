@@ -38,6 +38,17 @@ struct SourceView: Encodable {
     var last_message_at: String?
     var last_rejection: String?
     var counts: Counts?
+    /// Drop sources only.
+    var last_poll_at: String?
+    var files: Files?
+
+    struct Files: Encodable {
+        var waiting: Int
+        var ingested: Int
+        var already_taken: Int
+        var rejected: Int
+        var last_file: String?
+    }
 
     init(name: String, kind: String) {
         self.name = name
@@ -56,5 +67,10 @@ struct SourceView: Encodable {
         last_message_at = status.lastMessageAt.map(Timestamp.format)
         last_rejection = status.lastRejection
         counts = Counts(ingested: status.ingested, duplicates: status.duplicates, rejected: status.rejected)
+        last_poll_at = status.lastPollAt.map(Timestamp.format)
+        files = status.files.map {
+            Files(waiting: $0.waiting, ingested: $0.ingested, already_taken: $0.alreadyTaken, rejected: $0.rejected,
+                  last_file: $0.lastFile)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Connectors
 import Logging
 import Outbox
@@ -13,7 +14,7 @@ enum IntakeServices {
     }
 
     static func services(
-        config: HubConfig, writer: OutboxWriter, board: SourceStatusBoard, logger: Logger
+        config: HubConfig, writer: OutboxWriter, store: OutboxStore, board: SourceStatusBoard, spool: URL, logger: Logger
     ) -> [any Service] {
         let router = MessageRouter(routes: config.routes)
         return config.intakeSources.map { source -> any Service in
@@ -32,6 +33,14 @@ enum IntakeServices {
                     pipeline: IntakePipeline(source: pubSub.name, mapping: pubSub.mapping, router: router, writer: writer),
                     status: board.reporter(for: pubSub.name), logger: sourceLogger
                 )
+            case .fileDrop(let drop):
+                let pipeline = IntakePipeline(source: drop.drop.name, mapping: drop.drop.mapping, router: router, writer: writer)
+                return FileDropSource(
+                    folder: SFTPDropFolder(client: SFTPClient(configuration: drop.client), inbox: drop.inbox),
+                    intake: FileDropIntake(
+                        config: drop.drop, store: store, pipeline: pipeline, spool: spool, logger: sourceLogger),
+                    status: board.reporter(for: drop.drop.name), logger: sourceLogger
+                )
             }
         }
     }
@@ -44,6 +53,8 @@ enum IntakeServices {
         case .redisPubSub(let pubSub):
             "redis://\(pubSub.endpoint) "
                 + (pubSub.channels.map { "channel \($0)" } + pubSub.patterns.map { "pattern \($0)" }).joined(separator: " ")
+        case .fileDrop(let drop):
+            "sftp://\(drop.client.user)@\(drop.client.host):\(drop.client.port)/\(drop.inbox) \(drop.drop.glob)"
         }
     }
 }

@@ -32,6 +32,19 @@ struct SourceStatus: Sendable {
     /// The latest record that could not be made into a message, and why.
     var lastRejection: String?
     var reconnects = 0
+    /// Drop sources: when the folder was last listed, and what became of its files.
+    var lastPollAt: Date?
+    var files: FileCounts?
+
+    struct FileCounts: Sendable {
+        /// Files in the inbox at the last poll.
+        var waiting = 0
+        var ingested = 0
+        /// Already recorded (a restart between commit and move, or the same content again): only moved.
+        var alreadyTaken = 0
+        var rejected = 0
+        var lastFile: String?
+    }
 }
 
 /// The live status of every pulled source in this process. Sources write through their
@@ -93,6 +106,33 @@ struct SourceStatusReporter: Sendable {
                 status.state = .reconnecting
                 status.connectedSince = nil
             }
+        }
+    }
+
+    /// A drop folder was listed.
+    func polled(waiting: Int) {
+        board.update(name) { status in
+            status.lastPollAt = Date()
+            status.files = status.files ?? .init()
+            status.files?.waiting = waiting
+        }
+    }
+
+    enum FileFate: Sendable {
+        case ingested, alreadyTaken, rejected
+    }
+
+    /// A file left the inbox; its records are counted by ``record(accepted:duplicates:rejections:)``.
+    func fileTaken(_ name: String, _ fate: FileFate) {
+        board.update(self.name) { status in
+            var files = status.files ?? .init()
+            switch fate {
+            case .ingested: files.ingested += 1
+            case .alreadyTaken: files.alreadyTaken += 1
+            case .rejected: files.rejected += 1
+            }
+            files.lastFile = name
+            status.files = files
         }
     }
 

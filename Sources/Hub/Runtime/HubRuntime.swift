@@ -87,7 +87,10 @@ enum HubRuntime {
                 )
                 // Pulled sources (Redis) feed the same writer; they stop before it on shutdown.
                 let sourceBoard = IntakeServices.board(for: config)
-                let intake = IntakeServices.services(config: config, writer: writer, board: sourceBoard, logger: logger)
+                // Dropped files are copied here while they are read (and removed after).
+                let spool = FileManager.default.temporaryDirectory.appendingPathComponent("hub-spool")
+                let intake = IntakeServices.services(
+                    config: config, writer: writer, store: store, board: sourceBoard, spool: spool, logger: logger)
                 let app = Application(
                     router: HTTPEdge.router(
                         config: config, writer: writer, store: store, metrics: metrics,

@@ -10,15 +10,17 @@ import Outbox
 /// after its last batch, and each record's key (`<sha256>:<index>`) refuses a second copy.
 struct FileDropIntake: Sendable {
     enum Taken: Sendable, Equatable {
-        case ingested(records: Int, skipped: Int)
+        /// `skipped` describes the bad records left out (the first ``IntakeReport/listedProblems``).
+        case ingested(records: Int, duplicates: Int, skipped: [String])
         /// Recorded before (a crash between commit and move, or the same content again).
         case alreadyTaken(FileIntake.Status)
-        case rejected(problems: Int)
+        case rejected(reason: String)
     }
 
     let config: FileDropConfig
     let store: OutboxStore
-    let router: MessageRouter
+    /// Maps a record the way every pulled source does.
+    let pipeline: IntakePipeline
     /// Local directory for the downloaded copy being read.
     let spool: URL
     let logger: Logger
@@ -50,15 +52,16 @@ struct FileDropIntake: Sendable {
                 let text = report.text(committed: 0)
                 try await store.rejectFile(file, report: text)
                 try await finish(entry.name, .rejected, report: text, in: folder)
-                return .rejected(problems: report.problemCount + (report.fatal == nil ? 0 : 1))
+                let reason = report.fatal.map { "cannot be read past \($0)" } ?? "\(report.problemCount) bad records"
+                return .rejected(reason: "\(entry.name): \(reason)")
             }
         }
-        let (read, committed, report) = try await commit(local, file: file, name: entry.name, resuming: known)
+        let (read, committed, duplicates, report) = try await commit(local, file: file, name: entry.name, resuming: known)
         let text = report.isEmpty ? nil : report.text(committed: committed)
         _ = try await store.accept([], progress: FileProgress(
             file: file, nextRecord: read, skipped: report.problemCount, finished: true, report: text))
         try await finish(entry.name, .ingested, report: text, in: folder)
-        return .ingested(records: committed, skipped: report.problemCount)
+        return .ingested(records: committed, duplicates: duplicates, skipped: report.problems)
     }
 
     /// Reads and maps every record without committing anything: `reject-file` must know the
@@ -79,11 +82,12 @@ struct FileDropIntake: Sendable {
 
     /// Commits the file's records batch by batch, from where a crashed run stopped.
     private func commit(_ local: URL, file: DroppedFile, name: String, resuming known: FileIntake?) async throws
-        -> (read: Int, committed: Int, IntakeReport)
+        -> (read: Int, committed: Int, duplicates: Int, IntakeReport)
     {
         var report = IntakeReport(file: file, name: name, policy: config.onError, resuming: known?.report)
         var next = known?.nextRecord ?? 0
         var committed = known?.records ?? 0
+        var duplicates = 0
         let batches = RecordBatches(local, reader: config.format.reader, batchSize: config.batchSize, skipping: next)
         do {
             for try await batch in batches {
@@ -98,31 +102,25 @@ struct FileDropIntake: Sendable {
                 let results = try await store.accept(submissions, progress: FileProgress(
                     file: file, nextRecord: next, skipped: report.problemCount, finished: false,
                     report: report.isEmpty ? nil : report.text(committed: committed)))
-                committed += results.filter { if case .accepted = $0 { true } else { false } }.count
+                let accepted = results.filter { if case .accepted = $0 { true } else { false } }.count
+                committed += accepted
+                duplicates += results.count - accepted
             }
         } catch let problem as FileProblem {
             report.fatal = problem  // skip-record keeps what was committed before the break
         }
-        return (next, committed, report)
+        return (next, committed, duplicates, report)
     }
 
     private func submission(for outcome: Result<FileRecord, RecordProblem>, file: DroppedFile) -> Result<Submission, RecordProblem> {
-        let record: FileRecord
         switch outcome {
-        case .failure(let problem): return .failure(problem)
-        case .success(let value): record = value
-        }
-        do {
-            let mapped = try config.mapping.map(record.value)
-            let key = file.recordKey(record.index)
-            let message = CanonicalMessage(
-                source: config.name, type: mapped.type, subject: mapped.subject, time: mapped.time, data: mapped.data,
-                idempotencyKey: key.key)
-            return .success(Submission(message: message, destinations: router.destinations(for: message), dedup: key))
-        } catch let error as APIError {
-            return .failure(RecordProblem(index: record.index, line: record.line, reason: error.message))
-        } catch {
-            return .failure(RecordProblem(index: record.index, line: record.line, reason: "\(error)"))
+        case .failure(let problem):
+            return .failure(problem)
+        case .success(let record):
+            switch pipeline.prepare(record.value, dedupKey: file.recordKey(record.index)) {
+            case .submission(let submission): return .success(submission)
+            case .rejected(let reason): return .failure(RecordProblem(index: record.index, line: record.line, reason: reason))
+            }
         }
     }
 
