@@ -22,6 +22,7 @@
 #
 # Knobs (environment):
 #   BENCH_SKIP_BUILD=1        use the existing .build/release binaries
+#   BENCH_CONFIGURATION=debug measure a debug build instead (figures then say so; not comparable)
 #   BENCH_PHASES              "ingest webhook relay e2e redis" (any subset, in this order)
 #   BENCH_PG_PORT=55433 BENCH_HUB_PORT=8088 BENCH_SINK_PORT=9100
 #   BENCH_WRITERS=4 BENCH_MAX_CONNECTIONS=40 BENCH_CLAIM_BATCH=200 BENCH_POLL_INTERVAL=1s
@@ -68,6 +69,7 @@ WEBHOOK_RATE=${BENCH_WEBHOOK_RATE:-15000}
 WEBHOOK_MAX_LINES=${BENCH_WEBHOOK_MAX_LINES:-1000000}
 PHASES=${BENCH_PHASES:-ingest webhook relay e2e redis}
 REDIS_PORT=${BENCH_REDIS_PORT:-56380}
+BUILD_CONFIGURATION=${BENCH_CONFIGURATION:-release}
 REDIS_COUNT=${BENCH_REDIS_COUNT:-50000}
 REDIS_BATCH=${BENCH_REDIS_BATCH:-200}
 REDIS_TIMEOUT=${BENCH_REDIS_TIMEOUT:-300}
@@ -286,7 +288,7 @@ render_results() {
     echo "- Command: \`${BENCH_KNOBS:+$BENCH_KNOBS }make bench\` (\`${BENCH_KNOBS:+$BENCH_KNOBS }bash scripts/bench.sh\`)"
     echo "- Date: $STARTED_AT (took $((SECONDS / 60)) min $((SECONDS % 60)) s)"
     echo "- Machine: $NPROC cores ($CPU_MODEL), $MEM_GB GiB RAM, $(uname -sr); disk fdatasync of 8 KiB: p50 $FSYNC_P50 ms, p99 $FSYNC_P99 ms"
-    echo "- Hub: $HUB_REV, release build"
+    echo "- Hub: $HUB_REV, $BUILD_CONFIGURATION build"
     echo "- Postgres: $PG_VERSION on 127.0.0.1:$PG_PORT, durable (fsync=on, synchronous_commit=on, shared_buffers=1GB, max_wal_size=4GB)"
     echo "- Config: writers=$WRITERS max_connections=$MAX_CONNECTIONS claim_batch=$CLAIM_BATCH poll_interval=$POLL_INTERVAL sink concurrency=$CONCURRENCY"
     echo "- Load: wrk -t$THREADS, ${BODY_BYTES} B JSON bodies, ${DURATION} s per run (after ${WARMUP} s warm-up); webhook: Standard Webhooks HMAC-SHA256, one pre-signed request per webhook-id; relay $RELAY_COUNT deliveries; e2e $E2E_COUNT messages every ${E2E_INTERVAL_MS} ms"
@@ -343,12 +345,12 @@ command -v curl >/dev/null || die "curl not found"
 command -v "$PYTHON" >/dev/null || die "$PYTHON not found"
 
 if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
-  say "building release binaries (swift build -c release; the first build takes several minutes)"
-  run_fg swift build -c release >"$LOGS/build.log" 2>&1 || { tail -30 "$LOGS/build.log" >&2; die "release build failed; see $LOGS/build.log"; }
+  say "building $BUILD_CONFIGURATION binaries (swift build -c $BUILD_CONFIGURATION; the first build takes several minutes)"
+  run_fg swift build -c "$BUILD_CONFIGURATION" >"$LOGS/build.log" 2>&1 || { tail -30 "$LOGS/build.log" >&2; die "$BUILD_CONFIGURATION build failed; see $LOGS/build.log"; }
 fi
-BIN=$(swift build -c release --show-bin-path 2>/dev/null || echo "$REPO/.build/release")
+BIN=$(swift build -c "$BUILD_CONFIGURATION" --show-bin-path 2>/dev/null || echo "$REPO/.build/$BUILD_CONFIGURATION")
 HUB=$BIN/hub SINK=$BIN/hub-sink
-[[ -x $HUB && -x $SINK ]] || die "no release binaries in $BIN (run without BENCH_SKIP_BUILD=1)"
+[[ -x $HUB && -x $SINK ]] || die "no $BUILD_CONFIGURATION binaries in $BIN (run without BENCH_SKIP_BUILD=1)"
 
 say "starting durable Postgres on 127.0.0.1:$PG_PORT"
 PG_STARTED=1

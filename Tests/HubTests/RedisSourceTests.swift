@@ -176,7 +176,7 @@ func waitForState(_ hub: HubUnderTest, _ name: String, _ state: String) async th
         try await withHub(database: database, { database in
             testConfig(database: database, sources: Self.streamSource("half", url: url, stream: stream))
         }) { hub in
-            try await TestRedis.withConnection { redis in try await redis.add(to: stream, Self.entry(1)) }
+            _ = try await TestRedis.withConnection { redis in try await redis.add(to: stream, Self.entry(1)) }
             try await eventually("stored") { try await hub.database.scalar("SELECT count(*) FROM messages") == 1 }
         }
         // Make the acknowledged entry pending again, as if the XACK had never happened.
@@ -227,7 +227,7 @@ func waitForState(_ hub: HubUnderTest, _ name: String, _ state: String) async th
         try await withHub({ database in
             testConfig(database: database, sources: Self.streamSource("fields", url: url, stream: stream, extra: "    payload: all-fields"))
         }) { hub in
-            try await TestRedis.withConnection { redis in try await redis.add(to: stream, [("kind", "sold"), ("vin", "V-9"), ("price", "100")]) }
+            _ = try await TestRedis.withConnection { redis in try await redis.add(to: stream, [("kind", "sold"), ("vin", "V-9"), ("price", "100")]) }
             try await eventually("stored") {
                 try await hub.database.scalar(
                     "SELECT count(*) FROM messages WHERE type = 'stock.sold' AND subject = 'V-9' AND data::jsonb ->> 'price' = '100'"
