@@ -10,6 +10,14 @@ struct HubConfig: Sendable {
     var destinations: [DestinationConfig] = []
     var routes: [RouteConfig] = []
     var sources: [SourceConfig] = []
+    var log = LogSettings()
+}
+
+/// `log: { format, level }`: how the hub writes its log (to standard error).
+struct LogSettings: Sendable {
+    enum Format: String, Sendable, CaseIterable { case json, text }
+    var format = Format.json
+    var level = "info"
 }
 
 struct ServerConfig: Sendable {

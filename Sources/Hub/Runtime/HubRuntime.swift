@@ -85,16 +85,18 @@ enum HubRuntime {
                     store: store, writers: config.database.writers, commitTimeout: config.database.commitTimeout,
                     logger: logger
                 )
+                let tokens = TokenDirectory(store: store, logger: logger)
+                try await tokens.reload()  // database tokens work from the first request
                 let app = Application(
                     router: HTTPEdge.router(
                         config: config, writer: writer, store: store, metrics: metrics,
-                        circuits: mode.relay ? relay.circuits : nil
+                        circuits: mode.relay ? relay.circuits : nil, tokens: tokens
                     ),
                     configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "hub"),
                     onServerRunning: { channel in portBox.set(channel.localAddress?.port) },
                     logger: logger
                 )
-                services += [writer, app]
+                services += [tokens, writer, app]
             }
             let serviceGroup = ServiceGroup(configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: logger
