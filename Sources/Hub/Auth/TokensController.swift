@@ -20,7 +20,7 @@ struct TokensController: Sendable {
     @Sendable func create(_ request: Request, context: HubRequestContext) async throws -> Response {
         _ = try context.require(.admin)
         let body = try await request.collectBody(upTo: maxBody)
-        guard let document = JSONValue(parsing: Data(buffer: body)), case .object(let members) = document else {
+        guard let document = JSONValue(parsing: Data(body.readableBytesView)), case .object(let members) = document else {
             throw APIError.malformed("the body must be a JSON object {\"name\", \"role\"}")
         }
         if let unknown = members.keys.sorted().first(where: { !["name", "role"].contains($0) }) {

@@ -2,7 +2,7 @@ import Logging
 
 extension ConfigLoader {
     /// `log: { format: json | text, level: trace ... critical }`.
-    static func log(_ node: ConfigNode) throws -> LogSettings {
+    static func logSettings(_ node: ConfigNode) throws -> LogSettings {
         var settings = LogSettings()
         for (key, value) in try node.mapping(allowed: ["format", "level"]) {
             let text = try value.string()

@@ -36,7 +36,7 @@ enum ConfigLoader {
                 sawDatabase = true
             case "auth": config.auth = try auth(value)
             case "relay": config.relay = try relay(value)
-            case "log": config.log = try log(value)
+            case "log": config.log = try logSettings(value)
             case "destinations": config.destinations = try value.mapping().map { try destination($0.key, $0.value) }
             case "sources": config.sources = try value.mapping().map { try source($0.key, $0.value) }
             default: config.routes = try value.sequence().map(route)

@@ -23,9 +23,12 @@ struct AcceptedView: Encodable {
     static func of(_ result: AcceptResult, store: OutboxStore) async throws -> (view: AcceptedView, replayed: Bool) {
         switch result {
         case .accepted(let id, let deliveries):
-            return (AcceptedView(id: id, deliveries: deliveries.map { ($0.id, $0.destination, .pending) }), false)
+            let pending = deliveries.map { (id: $0.id, destination: $0.destination, status: DeliveryStatus.pending) }
+            return (AcceptedView(id: id, deliveries: pending), false)
         case .duplicate(let originalId):
-            let current = try await store.deliveries(ofMessage: originalId).map { ($0.id, $0.destination, $0.status) }
+            let current = try await store.deliveries(ofMessage: originalId).map {
+                (id: $0.id, destination: $0.destination, status: $0.status)
+            }
             return (AcceptedView(id: originalId, deliveries: current), true)
         }
     }

@@ -1,5 +1,10 @@
 import Foundation
 import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Outbox
 import Synchronization
 
@@ -83,15 +88,16 @@ final class LogOutput: Sendable {
             return
         }
         let bytes = Array(line.utf8)
-        captured.withLock { _ in  // one writer at a time: lines from concurrent tasks never interleave
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes.withUnsafeBytes { buffer in
-                    Foundation.write(fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                }
-                if written <= 0 { return }
-                offset += written
-            }
-        }
+        // One writer at a time: lines from concurrent tasks never interleave.
+        captured.withLock { _ in writeAll(bytes, to: fileDescriptor) }
+    }
+}
+
+private func writeAll(_ bytes: [UInt8], to fileDescriptor: Int32) {
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeBytes { buffer in write(fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset) }
+        if written <= 0 { return }
+        offset += written
     }
 }

@@ -142,6 +142,7 @@ struct CloudEvent {
 
     private static func check(_ text: String, name: String, field: String, limit: Int) throws -> String {
         guard !text.isEmpty else { throw APIError.invalidField(field, "\(name) must not be empty") }
+        guard !text.unicodeScalars.contains("\u{0}") else { throw APIError.invalidField(field, "\(name) must not contain NUL") }
         guard text.count <= limit else { throw APIError.invalidField(field, "\(name) is longer than \(limit) characters") }
         return text
     }

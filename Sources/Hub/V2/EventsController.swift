@@ -27,7 +27,7 @@ struct EventsController: Sendable {
         _ = try context.require(.ingest)
         let contentType = request.headers[.contentType]
         let mediaType = contentType.map(Self.mediaType) ?? ""
-        let body = Data(buffer: try await request.collectBody(upTo: maxBody))
+        let body = Data(try await request.collectBody(upTo: maxBody).readableBytesView)
         if mediaType == Self.batch {
             return try await acceptBatch(body, context: context)
         }
@@ -41,7 +41,7 @@ struct EventsController: Sendable {
             )
         } else {
             event = try CloudEvent(
-                headers: request.headers.map { ($0.name.canonicalName, $0.value) }, contentType: contentType, body: body
+                headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) }, contentType: contentType, body: body
             )
         }
         let result = try await writer.submit(submission(for: event, context: context))

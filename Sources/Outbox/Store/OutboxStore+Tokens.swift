@@ -23,10 +23,13 @@ extension OutboxStore {
                 try await connection.query("SELECT pg_notify(\(Self.tokensChannel), 'created')", logger: logger)
                 return APIToken(id: id, name: name, role: role, createdAt: created)
             }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw TokenStoreError.nameTaken(name)
         } catch {
-            throw StoreError.classify(error)
+            // withTransaction wraps what the statement threw; a unique violation is the live-name index.
+            let cause = (error as? PostgresTransactionError)?.closureError ?? error
+            if let psql = cause as? PSQLError, psql.serverInfo?[.sqlState] == "23505" {
+                throw TokenStoreError.nameTaken(name)
+            }
+            throw StoreError.classify(cause)
         }
     }
 
@@ -73,7 +76,7 @@ extension OutboxStore {
                 return revoked
             }
         } catch {
-            throw StoreError.classify(error)
+            throw StoreError.classify((error as? PostgresTransactionError)?.closureError ?? error)
         }
     }
 
