@@ -55,10 +55,11 @@ done
 status=0
 for contract in contracts/*/openapi.yaml; do
   echo "contract check: $contract" >&2
-  schemathesis run "$contract" --url "http://127.0.0.1:$port" -H "Authorization: Bearer $token" \
+  # Run from the scratch folder: schemathesis keeps a cache (.schemathesis/) in its working directory.
+  (cd "$work" && schemathesis run "$OLDPWD/$contract" --url "http://127.0.0.1:$port" -H "Authorization: Bearer $token" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
     --max-examples "${HUB_CONTRACT_EXAMPLES:-25}" --seed 1 --no-color --warnings off \
-    --suppress-health-check all --request-timeout 10 --generation-database :memory: || status=1
+    --suppress-health-check all --request-timeout 10 --generation-database :memory:) || status=1
 done
 if ((status)); then
   cp "$work/hub.log" "${TMPDIR:-/tmp}/hub-contract-check.log"
