@@ -30,5 +30,6 @@ python3 -c 'import moto, boto3' 2>/dev/null || python3 -m pip install -q 'moto[s
 
 # The contract check in make test.
 python3 -c 'import openapi_spec_validator' 2>/dev/null || python3 -m pip install -q openapi-spec-validator
+command -v schemathesis >/dev/null || python3 -m pip install -q schemathesis
 
 command -v swift >/dev/null || { echo "[deps] swift is not on PATH: Hub needs Swift 6 (see README)" >&2; exit 1; }

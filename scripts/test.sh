@@ -15,6 +15,7 @@ source "$HUB_SERVICES_ROOT/env"
 for contract in contracts/*/openapi.yaml; do python3 -m openapi_spec_validator "$contract"; done
 
 swift build --build-tests   # builds the hub executable too: the crash tests run it as a process
+scripts/contract-check.sh   # a live hub against every operation of contracts/*/openapi.yaml (schemathesis)
 # The outage tests cut a database's connections; they run in their own process, after the rest,
 # so the suite's parallel load does not share a process with a deliberately broken pool.
 # Each run is bounded so a hang fails CI instead of stalling it.

@@ -27,6 +27,8 @@ import Testing
                 (#"{"type":"order.created","time":"yesterday","data":{}}"#, "invalid_field", "time"),
                 (#"{"type":"order.created","subject":"","data":{}}"#, "invalid_field", "subject"),
                 (#"{"type":"order.created","dat":{}}"#, "invalid_field", "dat"),
+                // Postgres text cannot hold NUL: refused with a 400, not a failed ingest batch.
+                (#"{"type":"order.created","subject":"a\u0000b","data":{}}"#, "invalid_field", "subject"),
             ]
             for (body, code, field) in cases {
                 let answer = try await hub.post("/v1/messages", body)

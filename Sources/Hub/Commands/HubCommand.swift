@@ -7,7 +7,7 @@ struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
         abstract: "Hub: one place every integration goes through, with nothing accepted ever lost.",
-        subcommands: [Serve.self, RelayCommand.self, Migrate.self, CheckConfig.self]
+        subcommands: [Serve.self, RelayCommand.self, Migrate.self, CheckConfig.self, TokensCommand.self]
     )
 }
 
@@ -16,8 +16,8 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Path of the YAML config (default: $HUB_CONFIG).")
     var config: String?
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (default: config log.level, info).")
+    var logLevel: Logger.Level?
 
     func loadConfig() throws -> HubConfig {
         guard let path = config ?? ProcessInfo.processInfo.environment["HUB_CONFIG"], !path.isEmpty else {
@@ -30,9 +30,11 @@ struct CommonOptions: ParsableArguments {
         }
     }
 
-    func makeLogger() -> Logger {
+    /// The process's logger, in the config's `log.format` (JSON lines by default) on standard error.
+    func makeLogger(_ config: HubConfig) -> Logger {
+        LogBootstrap.once(format: config.log.format)
         var logger = Logger(label: "hub")
-        logger.logLevel = logLevel
+        logger.logLevel = logLevel ?? Logger.Level(rawValue: config.log.level) ?? .info
         return logger
     }
 }
@@ -49,8 +51,9 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let config = try options.loadConfig()
         let mode: HubRuntime.Mode = noRelay ? .edgeOnly : .serve
-        try await HubRuntime.run(config: config, mode: mode, logger: options.makeLogger()) { running in
-            options.makeLogger().info("hub serving", metadata: ["hub.port": "\(running.port ?? 0)"])
+        let logger = options.makeLogger(config)
+        try await HubRuntime.run(config: config, mode: mode, logger: logger) { running in
+            logger.info("hub serving", metadata: ["hub.port": "\(running.port ?? 0)"])
         }
     }
 }
@@ -63,7 +66,8 @@ struct RelayCommand: AsyncParsableCommand {
     var owner: String?
 
     func run() async throws {
-        try await HubRuntime.run(config: try options.loadConfig(), mode: .relayOnly, logger: options.makeLogger(), relayOwner: owner)
+        let config = try options.loadConfig()
+        try await HubRuntime.run(config: config, mode: .relayOnly, logger: options.makeLogger(config), relayOwner: owner)
     }
 }
 
@@ -73,7 +77,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.loadConfig()
-        let logger = options.makeLogger()
+        let logger = options.makeLogger(config)
         let versions = try await HubMigration.run(config: config, logger: logger)
         print(versions.isEmpty ? "schema is current" : "applied migrations \(versions.map(String.init).joined(separator: ", "))")
     }

@@ -27,7 +27,7 @@ enum ConfigLoader {
         var config = HubConfig()
         let top = ConfigNode(node: root, path: "", environment: environment)
         var sawDatabase = false
-        let sections: Set<String> = ["server", "database", "auth", "relay", "destinations", "routes", "sources"]
+        let sections: Set<String> = ["server", "database", "auth", "relay", "destinations", "routes", "sources", "log"]
         for (key, value) in try top.mapping(allowed: sections) {
             switch key {
             case "server": config.server = try server(value)
@@ -36,6 +36,7 @@ enum ConfigLoader {
                 sawDatabase = true
             case "auth": config.auth = try auth(value)
             case "relay": config.relay = try relay(value)
+            case "log": config.log = try logSettings(value)
             case "destinations": config.destinations = try value.mapping().map { try destination($0.key, $0.value) }
             case "sources":
                 for (name, entry) in try value.mapping() {

@@ -12,6 +12,14 @@ struct HubConfig: Sendable {
     var sources: [SourceConfig] = []
     /// Sources Hub pulls from (Redis streams and pub/sub), under the same `sources:` key.
     var intakeSources: [IntakeSourceConfig] = []
+    var log = LogSettings()
+}
+
+/// `log: { format, level }`: how the hub writes its log (to standard error).
+struct LogSettings: Sendable {
+    enum Format: String, Sendable, CaseIterable { case json, text }
+    var format = Format.json
+    var level = "info"
 }
 
 struct ServerConfig: Sendable {

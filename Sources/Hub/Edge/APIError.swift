@@ -5,7 +5,8 @@ import NIOCore
 import Outbox
 
 /// An error the edge answers with: a status and a JSON body that names the problem, e.g.
-/// `{"error": {"code": "invalid_field", "field": "type", "message": "..."}}`.
+/// `{"error": {"code": "invalid_field", "field": "type", "message": "..."}}` on `/v1`, and
+/// the same as RFC 9457 problem details on `/v2` (``ProblemDetails``).
 struct APIError: HTTPResponseError {
     var status: HTTPResponse.Status
     var code: String
@@ -43,6 +44,7 @@ struct APIError: HTTPResponseError {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
+        if ProblemDetails.applies(to: request) { return try ProblemDetails(self).response(headers: headers) }
         var response = try JSONBody.response(status: status, Body(error: .init(code: code, message: message, field: field)))
         response.headers.append(contentsOf: headers)
         return response

@@ -2,11 +2,11 @@ import Hummingbird
 import Outbox
 
 /// Builds the router: health and metrics at the root, signed vendor webhooks, and the
-/// bearer-authenticated API under `/v1`.
+/// bearer-authenticated API under `/v1` and `/v2` (CloudEvents).
 enum HTTPEdge {
     static func router(
         config: HubConfig, writer: OutboxWriter, store: OutboxStore, metrics: HubMetrics, circuits: CircuitBoard?,
-        sources: SourceStatusBoard? = nil
+        tokens: TokenDirectory, sources: SourceStatusBoard? = nil
     ) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
@@ -23,7 +23,8 @@ enum HTTPEdge {
             store: store, vendors: config.destinations.reduce(into: [:]) { $0[$1.name] = $1.callback }, maxBody: maxBody
         ).register(on: router)
 
-        let v1 = router.group("v1").add(middleware: AuthMiddleware(authenticator: Authenticator(tokens: config.auth.tokens)))
+        let authenticator = Authenticator(tokens: config.auth.tokens, directory: tokens)
+        let v1 = router.group("v1").add(middleware: AuthMiddleware(authenticator: authenticator))
         MessagesController(writer: writer, store: store, router: routing, maxBody: maxBody).register(on: v1)
         JobsController(
             writer: writer, store: store, router: routing,
@@ -33,6 +34,13 @@ enum HTTPEdge {
         SourcesController(
             webhookSources: config.sources.map(\.name), board: sources ?? IntakeServices.board(for: config)
         ).register(on: v1)
+        TokensController(
+            admin: TokenAdmin(store: store, reservedNames: Set(config.auth.tokens.map(\.name))), directory: tokens,
+            maxBody: maxBody
+        ).register(on: v1)
+
+        let v2 = router.group("v2").add(middleware: AuthMiddleware(authenticator: authenticator))
+        EventsController(writer: writer, store: store, router: routing, maxBody: maxBody).register(on: v2)
         return router
     }
 }

@@ -21,7 +21,7 @@ struct HubRequestContext: RequestContext {
     /// Throws 401 when unauthenticated and 403 when the caller's token lacks `role`.
     func require(_ role: Role) throws -> Principal {
         guard let principal else { throw APIError.unauthorized("missing bearer token") }
-        guard principal.roles.contains(role) else {
+        guard principal.has(role) else {
             throw APIError(
                 status: .forbidden, code: "forbidden",
                 message: "token '\(principal.name)' lacks the '\(role.rawValue)' role"

@@ -54,6 +54,8 @@ struct MessageRequest {
         }
         guard case .string(let text) = value else { throw APIError.invalidField(field, "\(field) must be a string") }
         guard !text.isEmpty else { throw APIError.invalidField(field, "\(field) must not be empty") }
+        // Postgres text cannot hold NUL: refuse it here rather than fail the whole ingest batch.
+        guard !text.unicodeScalars.contains("\u{0}") else { throw APIError.invalidField(field, "\(field) must not contain NUL") }
         guard text.count <= limit else { throw APIError.invalidField(field, "\(field) is longer than \(limit) characters") }
         if let pattern, !text.allSatisfy(pattern) {
             throw APIError.invalidField(field, "\(field) may hold only letters, digits and . _ - : /")

@@ -17,6 +17,21 @@ struct AcceptedView: Encodable {
             Delivery(id: $0.id.lowercasedString, destination: $0.destination, status: $0.status.rawValue)
         }
     }
+
+    /// A new message with its pending deliveries, or a repeat (`replayed`) with the original's
+    /// deliveries as they stand now.
+    static func of(_ result: AcceptResult, store: OutboxStore) async throws -> (view: AcceptedView, replayed: Bool) {
+        switch result {
+        case .accepted(let id, let deliveries):
+            let pending = deliveries.map { (id: $0.id, destination: $0.destination, status: DeliveryStatus.pending) }
+            return (AcceptedView(id: id, deliveries: pending), false)
+        case .duplicate(let originalId):
+            let current = try await store.deliveries(ofMessage: originalId).map {
+                (id: $0.id, destination: $0.destination, status: $0.status)
+            }
+            return (AcceptedView(id: originalId, deliveries: current), true)
+        }
+    }
 }
 
 /// A stored message with its deliveries, as `GET /v1/messages/{id}` shows it.

@@ -29,20 +29,12 @@ struct MessagesController: Sendable {
             message: message, destinations: router.destinations(for: message),
             dedup: idempotencyKey.map { DedupKey(scope: "token:\(principal.name)", key: $0) }
         )
-        switch try await writer.submit(submission) {
-        case .accepted(let id, let deliveries):
-            context.logger.debug("accepted", metadata: ["hub.message.id": "\(id)"])
-            let pending = deliveries.map { (id: $0.id, destination: $0.destination, status: DeliveryStatus.pending) }
-            return try JSONBody.response(status: .accepted, AcceptedView(id: id, deliveries: pending))
-        case .duplicate(let originalId):
-            let current = try await store.deliveries(ofMessage: originalId).map {
-                (id: $0.id, destination: $0.destination, status: $0.status)
-            }
-            return try JSONBody.response(
-                status: .ok, AcceptedView(id: originalId, deliveries: current),
-                headers: [.idempotentReplayed: "true"]
-            )
+        let (view, replayed) = try await AcceptedView.of(try await writer.submit(submission), store: store)
+        if replayed {
+            return try JSONBody.response(status: .ok, view, headers: [.idempotentReplayed: "true"])
         }
+        context.logger.debug("accepted", metadata: ["hub.message.id": "\(view.id)"])
+        return try JSONBody.response(status: .accepted, view)
     }
 
     @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {

@@ -53,6 +53,8 @@ struct WebhookMapping: Sendable {
             throw APIError.invalidField("subject", "map.subject: \(pointer) found no text in the payload")
         }
         guard text.count <= 512 else { throw APIError.invalidField("subject", "the subject is longer than 512 characters") }
+        // Postgres text cannot hold NUL; refused here, it cannot fail the batch it would commit with.
+        guard !text.utf8.contains(0) else { throw APIError.invalidField("subject", "the subject must not contain NUL") }
         return text
     }
 

@@ -85,7 +85,9 @@ enum HubRuntime {
                     store: store, writers: config.database.writers, commitTimeout: config.database.commitTimeout,
                     logger: logger
                 )
-                // Pulled sources (Redis) feed the same writer; they stop before it on shutdown.
+                let tokens = TokenDirectory(store: store, logger: logger)
+                try await tokens.reload()  // database tokens work from the first request
+                // Pulled sources (Redis, SFTP drops) feed the same writer; they stop before it on shutdown.
                 let sourceBoard = IntakeServices.board(for: config)
                 // Dropped files are copied here while they are read (and removed after).
                 let spool = FileManager.default.temporaryDirectory.appendingPathComponent("hub-spool")
@@ -94,13 +96,13 @@ enum HubRuntime {
                 let app = Application(
                     router: HTTPEdge.router(
                         config: config, writer: writer, store: store, metrics: metrics,
-                        circuits: mode.relay ? relay.circuits : nil, sources: sourceBoard
+                        circuits: mode.relay ? relay.circuits : nil, tokens: tokens, sources: sourceBoard
                     ),
                     configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "hub"),
                     onServerRunning: { channel in portBox.set(channel.localAddress?.port) },
                     logger: logger
                 )
-                services.append(writer)
+                services += [tokens, writer]
                 services += intake
                 services.append(app)
             }

@@ -102,6 +102,8 @@ struct WebhooksController: Sendable {
             throw APIError.invalidField(field, "\(field) is required: it identifies the event so retries are not stored twice")
         }
         guard found.utf8.count <= 255 else { throw APIError.invalidField(field, "\(field) is longer than 255 bytes") }
+        // Postgres text cannot hold NUL; refused here, it cannot fail the batch it would commit with.
+        guard !found.utf8.contains(0) else { throw APIError.invalidField(field, "\(field) must not contain NUL") }
         return found
     }
 }

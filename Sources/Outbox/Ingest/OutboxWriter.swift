@@ -7,6 +7,8 @@ import ServiceLifecycle
 /// transaction, so concurrent requests share fsyncs instead of queueing behind one each.
 public final class OutboxWriter: Service, Sendable {
     private let committer: BatchCommitter<Submission, AcceptResult>
+    /// Commits one batch in one transaction, with the metrics and the commit deadline.
+    private let commit: @Sendable ([Submission]) async throws -> [AcceptResult]
 
     /// - Parameters:
     ///   - writers: transactions in flight at once; each holds one database connection.
@@ -19,10 +21,7 @@ public final class OutboxWriter: Service, Sendable {
         let accepted = Counter(label: "hub_messages_accepted_total")
         let duplicates = Counter(label: "hub_messages_duplicate_total")
         let batchSize = Recorder(label: "hub_ingest_batch_size")
-        committer = BatchCommitter(
-            maxBatch: maxBatch, workers: writers,
-            refusal: { StoreError.unavailable("hub is shutting down") }
-        ) { submissions in
+        let commit: @Sendable ([Submission]) async throws -> [AcceptResult] = { submissions in
             batchSize.record(submissions.count)
             do {
                 let results = try await withDeadline(commitTimeout) { try await store.accept(submissions) }
@@ -39,6 +38,17 @@ public final class OutboxWriter: Service, Sendable {
                 throw reported
             }
         }
+        self.commit = commit
+        committer = BatchCommitter(
+            maxBatch: maxBatch, workers: writers, refusal: { StoreError.unavailable("hub is shutting down") }, commit: commit
+        )
+    }
+
+    /// Commits `submissions` together in one transaction of their own, all or nothing (a
+    /// CloudEvents batch). Results come back in input order; a repeat within the batch is a
+    /// duplicate of its first occurrence.
+    public func submitTogether(_ submissions: [Submission]) async throws -> [AcceptResult] {
+        try await commit(submissions)
     }
 
     /// Commits `submission` (batched with others) and returns once the transaction is durable.

@@ -22,6 +22,8 @@ public struct CanonicalMessage: Sendable, Equatable {
     /// When Hub received it.
     public var receivedAt: Date
     public var correlationId: String?
+    /// CloudEvents extension attributes (from /v2) as canonical JSON text of an object, or nil.
+    public var extensions: String?
 
     public init(
         id: UUID = UUIDv7.make(),
@@ -33,20 +35,23 @@ public struct CanonicalMessage: Sendable, Equatable {
         data: JSONValue,
         idempotencyKey: String? = nil,
         receivedAt: Date = Date(),
-        correlationId: String? = nil
+        correlationId: String? = nil,
+        extensions: [String: JSONValue] = [:]
     ) {
         let text = data.canonicalText
         self.init(
             id: id, source: source, type: type, subject: subject, time: time ?? receivedAt,
             dataContentType: dataContentType, data: text, idempotencyKey: idempotencyKey,
-            contentHash: Self.hash(of: text), receivedAt: receivedAt, correlationId: correlationId
+            contentHash: Self.hash(of: text), receivedAt: receivedAt, correlationId: correlationId,
+            extensions: extensions.isEmpty ? nil : JSONValue.object(extensions).canonicalText
         )
     }
 
     /// Rebuilds a stored message exactly as it was recorded.
     public init(
         id: UUID, source: String, type: String, subject: String?, time: Date, dataContentType: String,
-        data: String, idempotencyKey: String?, contentHash: String, receivedAt: Date, correlationId: String?
+        data: String, idempotencyKey: String?, contentHash: String, receivedAt: Date, correlationId: String?,
+        extensions: String? = nil
     ) {
         self.id = id
         self.source = source
@@ -59,6 +64,7 @@ public struct CanonicalMessage: Sendable, Equatable {
         self.contentHash = contentHash
         self.receivedAt = receivedAt
         self.correlationId = correlationId
+        self.extensions = extensions
     }
 
     public static func hash(of text: String) -> String {

@@ -192,16 +192,23 @@ final class DestinationLane: Sendable {
         let startedAt = Date()
         let clock = ContinuousClock()
         let start = clock.now
+        // Everything logged about this attempt carries the message's correlation id from ingress.
+        var logger = logger
+        logger[metadataKey: "hub.delivery.id"] = "\(delivery.id)"
+        logger[metadataKey: "hub.message.id"] = "\(delivery.message.id)"
+        logger[metadataKey: "hub.attempt"] = "\(delivery.attempt)"
+        if let correlation = delivery.message.correlationId { logger[metadataKey: "hub.correlation_id"] = "\(correlation)" }
+        logger.trace("delivering")
         let outcome = await destination.connector.deliver(delivery)
         let elapsed = clock.now - start
         latency.recordNanoseconds(Int64(elapsed.seconds * 1e9))
         updateBreaker(after: outcome)
-        let recorded = record(outcome, of: delivery, startedAt: startedAt, elapsed: elapsed)
+        let recorded = record(outcome, of: delivery, startedAt: startedAt, elapsed: elapsed, logger: logger)
         do {
             try await recorder.submit(recorded)
         } catch {
             // Not recorded: the row stays leased and is delivered again once the lease expires.
-            logger.warning("outcome not recorded", metadata: ["hub.delivery.id": "\(delivery.id)", "hub.error": "\(error)"])
+            logger.warning("outcome not recorded", metadata: ["hub.error": "\(error)"])
         }
         let wakeNow = slots.withLock { slots in
             slots.inFlight -= 1
@@ -215,17 +222,13 @@ final class DestinationLane: Sendable {
 
     /// Turns a connector's verdict into the row's next state, and counts it.
     private func record(
-        _ outcome: DeliveryOutcome, of delivery: ClaimedDelivery, startedAt: Date, elapsed: Duration
+        _ outcome: DeliveryOutcome, of delivery: ClaimedDelivery, startedAt: Date, elapsed: Duration, logger: Logger
     ) -> RecordedOutcome {
         var status = DeliveryStatus.delivered
         var word = "delivered"
         var nextAttemptAt = Date()
         var error = outcome.error
-        var metadata: Logger.Metadata = [
-            "hub.delivery.id": "\(delivery.id)", "hub.message.id": "\(delivery.message.id)",
-            "hub.attempt": "\(delivery.attempt)",
-        ]
-        if let correlation = delivery.message.correlationId { metadata["hub.correlation_id"] = "\(correlation)" }
+        var metadata: Logger.Metadata = [:]  // the attempt's own (delivery, message, correlation) are on `logger`
         if let status = outcome.httpStatus { metadata["hub.http.status"] = "\(status)" }
         switch outcome.verdict {
         case .delivered:

@@ -14,16 +14,18 @@ struct AcceptStatement: PostgresPreparedStatement {
             RETURNING message_id
         ), fresh AS (
             SELECT * FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[],
-                                 $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::text[], $15::boolean[])
+                                 $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::text[], $15::boolean[],
+                                 $29::text[])
                 AS m(id, source, type, subject, time, datacontenttype, data, idempotency_key, content_hash,
-                     received_at, correlation_id, keyed)
+                     received_at, correlation_id, keyed, extensions)
             WHERE NOT m.keyed OR m.id IN (SELECT message_id FROM keys)
         ), inserted AS (
             -- Arrays cannot carry NULL elements through this driver: empty strings stand for NULL.
             INSERT INTO messages (id, source, type, subject, time, datacontenttype, data, idempotency_key,
-                                  content_hash, received_at, correlation_id)
+                                  content_hash, received_at, correlation_id, extensions)
             SELECT id, source, type, nullif(subject, ''), time, datacontenttype, data::json,
-                   nullif(idempotency_key, ''), content_hash, received_at, nullif(correlation_id, '')
+                   nullif(idempotency_key, ''), content_hash, received_at, nullif(correlation_id, ''),
+                   nullif(extensions, '')::json
             FROM fresh
             RETURNING id
         ), queued AS (
@@ -61,7 +63,7 @@ struct AcceptStatement: PostgresPreparedStatement {
         let keyed = batch.filter { $0.dedup != nil }
         let messages = batch.map(\.message)
         let inbound = batch.compactMap { submission in submission.inbound.map { (submission.message.id, $0) } }
-        var bindings = PostgresBindings(capacity: 28)
+        var bindings = PostgresBindings(capacity: 29)
         bindings.append(keyed.map { $0.dedup!.scope })
         bindings.append(keyed.map { $0.dedup!.key })
         bindings.append(keyed.map(\.message.id))
@@ -90,6 +92,7 @@ struct AcceptStatement: PostgresPreparedStatement {
         bindings.append(inbound.map(\.1.body))
         bindings.append(inbound.map(\.1.redacted))
         bindings.append(orderingKeys)
+        bindings.append(messages.map { $0.extensions ?? "" })
         return bindings
     }
 

@@ -5,7 +5,7 @@ extension CanonicalMessage {
     /// The message columns every read selects, in this order, after any columns of its own.
     static let columns = """
         m.id, m.source, m.type, m.subject, m.time, m.datacontenttype, m.data::text, m.idempotency_key,
-        m.content_hash, m.received_at, m.correlation_id
+        m.content_hash, m.received_at, m.correlation_id, m.extensions::text
         """
 
     /// Rebuilds a message from ``columns``, starting at column `first` of `row`.
@@ -16,7 +16,8 @@ extension CanonicalMessage {
             time: try row[first + 4].decode(Date.self), dataContentType: try row[first + 5].decode(String.self),
             data: try row[first + 6].decode(String.self), idempotencyKey: try row[first + 7].decode(String?.self),
             contentHash: try row[first + 8].decode(String.self), receivedAt: try row[first + 9].decode(Date.self),
-            correlationId: try row[first + 10].decode(String?.self)
+            correlationId: try row[first + 10].decode(String?.self),
+            extensions: try row[first + 11].decode(String?.self)
         )
     }
 }

@@ -109,6 +109,24 @@ public enum Migrations {
             WHERE ordering_key IS NOT NULL AND status <> 'delivered'
             """,
         ]),
+        Step(version: 5, name: "api tokens and event extensions", sql: [
+            // Tokens made by `hub tokens create` or POST /v1/tokens: only the SHA-256 digest of
+            // the secret is kept. A name is unique among live tokens, so a revoked name can be reused.
+            """
+            CREATE TABLE api_tokens (
+                id uuid PRIMARY KEY,
+                name text NOT NULL,
+                role text NOT NULL CHECK (role IN ('ingest', 'read', 'operator', 'admin')),
+                digest bytea NOT NULL UNIQUE,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                last_used_at timestamptz,
+                revoked_at timestamptz
+            )
+            """,
+            "CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_at IS NULL",
+            // CloudEvents extension attributes of events that came in through /v2, as a JSON object.
+            "ALTER TABLE messages ADD COLUMN extensions json",
+        ]),
         Step(version: 8, name: "dropped files", sql: [
             // One row per file content a drop source took in. Its records' messages are committed
             // in batches, each batch in the same transaction as this row's progress, so a crash

@@ -35,27 +35,33 @@ extension OutboxStore {
 
     /// The deliveries of one message, each with its attempts in order.
     public func deliveries(ofMessage id: UUID) async throws -> [DeliveryRecord] {
-        try await run {
+        try await deliveries(ofMessages: [id])[id] ?? []
+    }
+
+    /// The deliveries of several messages (two queries however many), each with its attempts in order.
+    public func deliveries(ofMessages ids: [UUID]) async throws -> [UUID: [DeliveryRecord]] {
+        guard !ids.isEmpty else { return [:] }
+        return try await run {
             var deliveries: [DeliveryRecord] = []
             let rows = try await client.query(
                 """
-                SELECT id, destination, status, attempts, next_attempt_at, last_error, created_at, delivered_at
-                FROM deliveries WHERE message_id = \(id) ORDER BY destination
+                SELECT id, message_id, destination, status, attempts, next_attempt_at, last_error, created_at, delivered_at
+                FROM deliveries WHERE message_id = ANY(\(ids)::uuid[]) ORDER BY message_id, destination
                 """,
                 logger: logger
             )
             for try await row in rows {
                 let c = row.makeRandomAccess()
-                let status = DeliveryStatus(rawValue: try c[2].decode(String.self)) ?? .pending
+                let status = DeliveryStatus(rawValue: try c[3].decode(String.self)) ?? .pending
                 deliveries.append(DeliveryRecord(
-                    id: try c[0].decode(UUID.self), messageId: id, destination: try c[1].decode(String.self),
-                    status: status, attempts: try c[3].decode(Int.self),
-                    nextAttemptAt: status == .pending ? try c[4].decode(Date.self) : nil,
-                    lastError: try c[5].decode(String?.self), createdAt: try c[6].decode(Date.self),
-                    deliveredAt: try c[7].decode(Date?.self), attemptLog: []
+                    id: try c[0].decode(UUID.self), messageId: try c[1].decode(UUID.self),
+                    destination: try c[2].decode(String.self), status: status, attempts: try c[4].decode(Int.self),
+                    nextAttemptAt: status == .pending ? try c[5].decode(Date.self) : nil,
+                    lastError: try c[6].decode(String?.self), createdAt: try c[7].decode(Date.self),
+                    deliveredAt: try c[8].decode(Date?.self), attemptLog: []
                 ))
             }
-            guard !deliveries.isEmpty else { return [] }
+            guard !deliveries.isEmpty else { return [:] }
             let attemptRows = try await client.query(
                 """
                 SELECT delivery_id, attempt, started_at, duration_ms, outcome, http_status, error, response_excerpt
@@ -74,10 +80,12 @@ extension OutboxStore {
                     responseExcerpt: try c[7].decode(String?.self)
                 ))
             }
-            for index in deliveries.indices {
-                deliveries[index].attemptLog = attempts[deliveries[index].id] ?? []
+            var byMessage: [UUID: [DeliveryRecord]] = [:]
+            for var delivery in deliveries {
+                delivery.attemptLog = attempts[delivery.id] ?? []
+                byMessage[delivery.messageId, default: []].append(delivery)
             }
-            return deliveries
+            return byMessage
         }
     }
 

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HubTestSupport
+import Logging
 import NIOCore
 import NIOHTTP1
 import Outbox
@@ -12,6 +13,7 @@ import Testing
 enum TestTokens {
     static let writer = "writer-token-0123456789"
     static let reader = "reader-token-0123456789"
+    static let admin = "admin-token-0123456789"
 }
 
 /// An answer from the hub, as a client sees it.
@@ -31,14 +33,14 @@ struct HubUnderTest: Sendable {
 
     func request(
         _ method: HTTPMethod, _ path: String, body: String? = nil, token: String? = TestTokens.writer,
-        headers: [(String, String)] = []
+        headers: [(String, String)] = [], contentType: String = "application/json"
     ) async throws -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(string: body))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
@@ -46,10 +48,11 @@ struct HubUnderTest: Sendable {
         return Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: collected))
     }
 
-    func post(_ path: String, _ body: String, token: String? = TestTokens.writer, headers: [(String, String)] = [])
-        async throws -> Answer
-    {
-        try await request(.POST, path, body: body, token: token, headers: headers)
+    func post(
+        _ path: String, _ body: String, token: String? = TestTokens.writer, headers: [(String, String)] = [],
+        contentType: String = "application/json"
+    ) async throws -> Answer {
+        try await request(.POST, path, body: body, token: token, headers: headers, contentType: contentType)
     }
 
     func get(_ path: String, token: String? = TestTokens.writer) async throws -> Answer {
@@ -77,6 +80,7 @@ func testConfig(
           tokens:
             - { name: writer, token: \(TestTokens.writer), roles: [ingest, read] }
             - { name: reader, token: \(TestTokens.reader), roles: [read] }
+            - { name: admin, token: \(TestTokens.admin), roles: [admin] }
         relay: \(relay)
         destinations:
 
@@ -93,7 +97,7 @@ func testConfig(
 
 /// Starts a hub from `yaml` on a fresh schema, runs `body`, then shuts the hub down gracefully.
 func withHub(
-    database: TestDatabase? = nil, mode: HubRuntime.Mode = .serve,
+    database: TestDatabase? = nil, mode: HubRuntime.Mode = .serve, logger: Logger = testLogger(),
     _ yaml: @Sendable (TestDatabase) -> String, _ body: @Sendable (HubUnderTest) async throws -> Void
 ) async throws {
     let database = if let database { database } else { try await TestDatabase.create() }
@@ -103,7 +107,7 @@ func withHub(
         group.addTask {
             // Finishing the stream lets a hub that failed to start fail the test instead of hanging it.
             defer { continuation.finish() }
-            try await HubRuntime.run(config: config, mode: mode, logger: testLogger(), signals: []) { running in
+            try await HubRuntime.run(config: config, mode: mode, logger: logger, signals: []) { running in
                 continuation.yield(running)
             }
         }
