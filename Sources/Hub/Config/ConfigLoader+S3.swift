@@ -17,7 +17,11 @@ extension ConfigLoader {
     /// Refuses a key that belongs to the other kind: an ignored `url` or `bucket` would deliver
     /// somewhere other than intended.
     static func checkKeys(of kind: DestinationConfig.Kind, _ entries: [(key: String, value: ConfigNode)]) throws {
-        let foreign = kind == .s3 ? httpOnlyKeys : s3Keys
+        let foreign: Set<String> = switch kind {
+        case .http: s3Keys.union(searchKeys)
+        case .s3: httpOnlyKeys.union(searchKeys)
+        case .search: httpOnlyKeys.union(s3Keys)
+        }
         for (key, value) in entries where foreign.contains(key) {
             throw value.error("not valid for a kind: \(kind.rawValue) destination")
         }

@@ -27,7 +27,9 @@ enum ConfigLoader {
         var config = HubConfig()
         let top = ConfigNode(node: root, path: "", environment: environment)
         var sawDatabase = false
-        let sections: Set<String> = ["server", "database", "auth", "relay", "destinations", "routes", "sources"]
+        let sections: Set<String> = [
+            "server", "database", "auth", "relay", "destinations", "routes", "sources", "collections",
+        ]
         for (key, value) in try top.mapping(allowed: sections) {
             switch key {
             case "server": config.server = try server(value)
@@ -38,11 +40,13 @@ enum ConfigLoader {
             case "relay": config.relay = try relay(value)
             case "destinations": config.destinations = try value.mapping().map { try destination($0.key, $0.value) }
             case "sources": config.sources = try value.mapping().map { try source($0.key, $0.value) }
+            case "collections": config.collections = try value.mapping().map { try collection($0.key, $0.value) }
             default: config.routes = try value.sequence().map(route)
             }
         }
         guard sawDatabase else { throw ConfigError(key: "database", line: nil, message: "required (database.url)") }
         try validate(config, top: top)
+        try validateSearchDestinations(config, top: top)
         return config
     }
 
@@ -138,7 +142,7 @@ enum ConfigLoader {
         let allowed = Set([
             "kind", "url", "secret", "timeout", "concurrency", "retry", "headers", "mode", "callback", "rate",
             "circuit_breaker", "ordering",
-        ]).union(s3Keys)
+        ]).union(s3Keys).union(searchKeys)
         let entries = try node.mapping(allowed: allowed)
         let kinds = DestinationConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")
         guard let kindNode = entries.first(where: { $0.key == "kind" })?.value else {
@@ -179,6 +183,7 @@ enum ConfigLoader {
         switch kind {
         case .http: guard !destination.url.isEmpty else { throw node.error("url is required for an http destination") }
         case .s3: destination.s3 = try s3Destination(node, entries)
+        case .search: destination.collection = try searchDestination(node, entries)
         }
         try readJobMode(of: &destination, entries: entries, node: node)
         guard isValidName(name) || destination.jobMode == nil else {

@@ -10,6 +10,8 @@ struct HubConfig: Sendable {
     var destinations: [DestinationConfig] = []
     var routes: [RouteConfig] = []
     var sources: [SourceConfig] = []
+    /// Current-state projections and their search APIs (see CollectionConfig).
+    var collections: [CollectionConfig] = []
 }
 
 struct ServerConfig: Sendable {
@@ -50,7 +52,7 @@ struct RelaySettings: Sendable {
 }
 
 struct DestinationConfig: Sendable {
-    enum Kind: String, Sendable, CaseIterable { case http, s3 }
+    enum Kind: String, Sendable, CaseIterable { case http, s3, search }
 
     var name: String
     var kind: Kind
@@ -70,6 +72,8 @@ struct DestinationConfig: Sendable {
     var orderedBySubject = false
     /// Where a `kind: s3` destination writes (its timeout is `timeout`, set when the connector is built).
     var s3: S3Connector.Configuration?
+    /// The collection a `kind: search` destination writes into.
+    var collection: String?
 }
 
 struct RouteConfig: Sendable {

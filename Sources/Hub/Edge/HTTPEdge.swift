@@ -5,7 +5,8 @@ import Outbox
 /// bearer-authenticated API under `/v1`.
 enum HTTPEdge {
     static func router(
-        config: HubConfig, writer: OutboxWriter, store: OutboxStore, metrics: HubMetrics, circuits: CircuitBoard?
+        config: HubConfig, writer: OutboxWriter, store: OutboxStore, metrics: HubMetrics, circuits: CircuitBoard?,
+        projection: ProjectionStore
     ) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
@@ -21,6 +22,8 @@ enum HTTPEdge {
         VendorCallbackController(
             store: store, vendors: config.destinations.reduce(into: [:]) { $0[$1.name] = $1.callback }, maxBody: maxBody
         ).register(on: router)
+        // Search is public (or guarded by its collection's own token) and rate limited per client.
+        SearchController(store: projection, collections: config.collections).register(on: router)
 
         let v1 = router.group("v1").add(middleware: AuthMiddleware(authenticator: Authenticator(tokens: config.auth.tokens)))
         MessagesController(writer: writer, store: store, router: routing, maxBody: maxBody).register(on: v1)

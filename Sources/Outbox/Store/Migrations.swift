@@ -109,5 +109,29 @@ public enum Migrations {
             WHERE ordering_key IS NOT NULL AND status <> 'delivered'
             """,
         ]),
+        Step(version: 7, name: "current-state projection", sql: [
+            // The latest document per (collection, subject). (version_time, version_id) is the
+            // message that wrote it: an older message never overwrites it, and a tombstone
+            // (deleted, document null) keeps its version so a late upsert cannot resurrect it.
+            """
+            CREATE TABLE projection_documents (
+                collection text NOT NULL,
+                subject text NOT NULL,
+                version_time timestamptz NOT NULL,
+                version_id uuid NOT NULL,
+                deleted boolean NOT NULL,
+                document jsonb,
+                facets jsonb NOT NULL DEFAULT '{}',
+                search tsvector NOT NULL DEFAULT '',
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (collection, subject)
+            )
+            """,
+            "CREATE INDEX projection_documents_search ON projection_documents USING gin (search) WHERE NOT deleted",
+            """
+            CREATE INDEX projection_documents_facets ON projection_documents USING gin (facets jsonb_path_ops)
+            WHERE NOT deleted
+            """,
+        ]),
     ]
 }
