@@ -11,6 +11,7 @@
 #      ingest accepted/s at the same connection count;
 #   4. relay: 100k due deliveries to the sink, drained by `hub relay`: deliveries/s;
 #   5. end to end: `hub serve`, one message every 20 ms, POST -> sink latency.
+#   6. search: 100k vehicles in the projection, faceted GET /v1/search p50/p99 (scripts/bench/search.sh).
 #
 # The results table (markdown) goes to stdout and to .hub/bench/results.md; progress goes to
 # stderr; logs stay in .hub/bench/logs/. Exits non-zero only when something failed to run,
@@ -18,7 +19,7 @@
 #
 # Knobs (environment):
 #   BENCH_SKIP_BUILD=1        use the existing .build/release binaries
-#   BENCH_PHASES              "ingest webhook relay e2e" (any subset, in this order)
+#   BENCH_PHASES              "ingest webhook relay e2e search" (any subset, in this order)
 #   BENCH_PG_PORT=55433 BENCH_HUB_PORT=8088 BENCH_SINK_PORT=9100
 #   BENCH_WRITERS=4 BENCH_MAX_CONNECTIONS=40 BENCH_CLAIM_BATCH=200 BENCH_POLL_INTERVAL=1s
 #   BENCH_CONCURRENCY=256     destination concurrency of `sink`
@@ -29,6 +30,7 @@
 #   BENCH_WEBHOOK_MAX_LINES=1000000  cap on signed requests per wrk thread and run
 #   BENCH_RELAY_COUNT=100000 BENCH_RELAY_TIMEOUT=300
 #   BENCH_E2E_COUNT=500 BENCH_E2E_INTERVAL_MS=20
+#   BENCH_SEARCH_COUNT=100000 BENCH_SEARCH_CONNECTIONS=8
 set -Eeuo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -58,7 +60,9 @@ E2E_COUNT=${BENCH_E2E_COUNT:-500}
 E2E_INTERVAL_MS=${BENCH_E2E_INTERVAL_MS:-20}
 WEBHOOK_RATE=${BENCH_WEBHOOK_RATE:-15000}
 WEBHOOK_MAX_LINES=${BENCH_WEBHOOK_MAX_LINES:-1000000}
-PHASES=${BENCH_PHASES:-ingest webhook relay e2e}
+PHASES=${BENCH_PHASES:-ingest webhook relay e2e search}
+# shellcheck source=scripts/bench/search.sh
+source "$HERE/search.sh"   # the search phase and its knobs
 TOKEN=bench-token-0123456789abcdef
 # The webhook source's signing secret, new for every run, and its pre-signed requests.
 WEBHOOK_DIR=$BENCH_DIR/webhook-requests
@@ -380,6 +384,7 @@ sources:
     verify: { scheme: standard-webhooks, secrets: ["$WEBHOOK_SECRET"], tolerance: 5m }
     map: { type: "bench.{/event}", subject: /data/vin, time: /occurred_at, data: /data }
 YAML
+search_config >>"$CONFIG"
 "$HUB" check-config --config "$CONFIG" >"$LOGS/check-config.log" 2>&1 || { cat "$LOGS/check-config.log" >&2; die "bench config rejected"; }
 "$HUB" migrate --config "$CONFIG" >"$LOGS/migrate.log" 2>&1 || { cat "$LOGS/migrate.log" >&2; die "hub migrate failed"; }
 
@@ -736,7 +741,8 @@ for phase in $PHASES; do
     webhook) phase_webhook ;;
     relay) phase_relay ;;
     e2e) phase_e2e ;;
-    *) die "unknown phase '$phase' in BENCH_PHASES (ingest webhook relay e2e)" ;;
+    search) phase_search ;;
+    *) die "unknown phase '$phase' in BENCH_PHASES (ingest webhook relay e2e search)" ;;
   esac
 done
 
