@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func anOlderMessageNeverOverwritesANewerOne() async throws {
-        try await withStore { store, collection in
+        try await withStore { store, collection async throws in
             let newer = message("V1", price: 20000, at: 20)
             let older = message("V1", price: 19000, at: 10)
             #expect(try await store.write(try collection.record(for: newer), language: collection.language))

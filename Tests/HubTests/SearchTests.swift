@@ -133,7 +133,7 @@ import Testing
     }
 
     @Test func aCollectionWithATokenRefusesOtherCallers() async throws {
-        try await withSearchHub(search: "{ token: search-token-0123456789 }") { hub in
+        try await withSearchHub(search: "{ token: search-token-0123456789 }") { hub async throws in
             #expect(try await hub.get("/v1/search/vehicles", token: nil).status == 401)
             #expect(try await hub.get("/v1/search/vehicles", token: TestTokens.writer).status == 401)
             #expect(try await hub.get("/v1/search/vehicles", token: "search-token-0123456789").status == 200)

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Outbox
 
@@ -22,7 +23,9 @@ struct SearchParameters {
     var page = 1
     var cursorText: String?
 
-    init(_ parameters: FlatDictionary<Substring, Substring>, collection: ProjectionCollection, paging: Paging) throws {
+    init(
+        _ parameters: some Sequence<(key: Substring, value: Substring)>, collection: ProjectionCollection, paging: Paging
+    ) throws {
         query = SearchQuery(limit: Self.defaultLimit)
         var seen = Set<String>()
         var sortText: String?
@@ -106,6 +109,7 @@ struct SearchParameters {
     }
 
     private static func known(_ collection: ProjectionCollection) -> [String] {
-        collection.facets.flatMap { $0.isNumber ? ["\($0.name)_min", "\($0.name)_max"] : [$0.name] }
+        ["q", "sort", "limit", "page or cursor"]
+            + collection.facets.flatMap { $0.isNumber ? ["\($0.name)_min", "\($0.name)_max"] : [$0.name] }
     }
 }

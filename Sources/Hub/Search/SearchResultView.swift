@@ -21,10 +21,10 @@ enum SearchResultView {
                 var members: [String: JSONValue] = ["count": .int(Int64(entry.count))]
                 switch entry.value {
                 case .keyword(let text): members["value"] = .string(text)
-                case .number(let number): members["value"] = number(number)
+                case .number(let value): members["value"] = Self.number(value)
                 case .range(let min, let max):
-                    if let min { members["min"] = number(min) }
-                    if let max { members["max"] = number(max) }
+                    if let min { members["min"] = Self.number(min) }
+                    if let max { members["max"] = Self.number(max) }
                 }
                 return .object(members)
             }))
