@@ -121,6 +121,25 @@ import Testing
         }
     }
 
+    /// Newest first (the order without text) pages by the version time: the cursor walk gives
+    /// exactly the order of one big page.
+    @Test func newestFirstCursorPagesFollowTheVersionTime() async throws {
+        try await withSearchHub { hub in
+            let all = subjects(try await hub.get("/v1/search/vehicles?limit=50", token: nil))
+            #expect(all.count == 10)
+            #expect(all.first == "V10" && all.last == "V1", "the fixture set is written V1 first")
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let answer = try await hub.get(
+                    "/v2/search/vehicles?sort=newest&limit=4" + (cursor.map { "&cursor=\($0)" } ?? ""), token: nil)
+                seen += subjects(answer)
+                cursor = answer.json["next_cursor"] as? String
+            } while cursor != nil && seen.count < 20
+            #expect(seen == all)
+        }
+    }
+
     @Test func searchesBeyondTheRateGet429WithRetryAfter() async throws {
         try await withSearchHub(search: "{ rate: { limit: 1/m, burst: 2 } }") { hub in
             #expect(try await hub.get("/v1/search/vehicles", token: nil).status == 200)

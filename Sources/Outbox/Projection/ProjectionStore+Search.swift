@@ -27,15 +27,18 @@ extension ProjectionStore {
         var sql = BoundSQL()
         let tsquery = query.text.map { "websearch_to_tsquery(\(sql.bind(collection.language))::regconfig, \(sql.bind($0)))" }
         let score = tsquery.map { "ts_rank(search, \($0))::float8" } ?? "NULL::float8"
+        // Newest first walks the (collection, version_time, subject) index backwards; its key is
+        // the version time in whole microseconds, exact in a float8 (to the year 2255).
+        let byTime = query.sort == .newest || (query.sort == .relevance && tsquery == nil)
         let key: String
         switch query.sort {
-        case .relevance where tsquery != nil: key = "-\(score)"
-        case .relevance, .newest: key = "-extract(epoch FROM version_time)::float8"
+        case _ where byTime: key = "(extract(epoch FROM version_time) * 1000000)::float8"
         case .ascending(let facet): key = "coalesce(\(Self.number(facet, &sql)), 'Infinity'::float8)"
         case .descending(let facet): key = "coalesce(-\(Self.number(facet, &sql)), 'Infinity'::float8)"
+        default: key = "-\(score)"
         }
-        sql.append("SELECT subject, document::text, score, k FROM (SELECT subject, document, \(score) AS score, \(key) AS k ")
-        sql.append("FROM projection_documents WHERE ")
+        sql.append("SELECT subject, document::text, score, k FROM (SELECT subject, document, version_time, ")
+        sql.append("\(score) AS score, \(key) AS k FROM projection_documents WHERE ")
         Self.base(collection, tsquery: tsquery, &sql)
         for (name, filter) in query.filters.sorted(by: { $0.key < $1.key }) {
             let condition = Self.condition(name, filter, &sql)
@@ -45,13 +48,16 @@ extension ProjectionStore {
         var offset = 0
         switch query.start {
         case .offset(let skip): offset = skip
+        case .after(let lastKey, let lastSubject) where byTime:
+            let after = "('epoch'::timestamptz + \(sql.bind(lastKey)) * interval '1 microsecond', \(sql.bind(lastSubject)))"
+            sql.append("WHERE (version_time, subject) < \(after) ")
         case .after(let lastKey, let lastSubject):
             let after = "(\(sql.bind(lastKey)), \(sql.bind(lastSubject)))"
             sql.append("WHERE (k, subject) > \(after) ")
         }
         // One more than the page, to know whether another follows.
         let window = "LIMIT \(sql.bind(query.limit + 1)) OFFSET \(sql.bind(offset))"
-        sql.append("ORDER BY k, subject \(window)")
+        sql.append((byTime ? "ORDER BY version_time DESC, subject DESC " : "ORDER BY k, subject ") + window)
         var hits: [SearchResult.Hit] = []
         let rows = try await client.query(sql.query, logger: logger)
         for try await (subject, document, score, key) in rows.decode((String, String, Double?, Double).self) {

@@ -132,6 +132,11 @@ public enum Migrations {
             CREATE INDEX projection_documents_facets ON projection_documents USING gin (facets jsonb_path_ops)
             WHERE NOT deleted
             """,
+            // Newest first (the order without text) reads this backwards instead of sorting the collection.
+            """
+            CREATE INDEX projection_documents_newest ON projection_documents (collection, version_time, subject)
+            WHERE NOT deleted
+            """,
         ]),
     ]
 }
