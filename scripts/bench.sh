@@ -19,6 +19,7 @@
 #
 # Knobs (environment):
 #   BENCH_SKIP_BUILD=1        use the existing .build/release binaries
+#   BENCH_BIN=DIR             use the hub and hub-sink in DIR instead (no build; the results say which)
 #   BENCH_PHASES              "ingest webhook relay e2e search" (any subset, in this order)
 #   BENCH_PG_PORT=55433 BENCH_HUB_PORT=8088 BENCH_SINK_PORT=9100
 #   BENCH_WRITERS=4 BENCH_MAX_CONNECTIONS=40 BENCH_CLAIM_BATCH=200 BENCH_POLL_INTERVAL=1s
@@ -30,7 +31,7 @@
 #   BENCH_WEBHOOK_MAX_LINES=1000000  cap on signed requests per wrk thread and run
 #   BENCH_RELAY_COUNT=100000 BENCH_RELAY_TIMEOUT=300
 #   BENCH_E2E_COUNT=500 BENCH_E2E_INTERVAL_MS=20
-#   BENCH_SEARCH_COUNT=100000 BENCH_SEARCH_CONNECTIONS=8
+#   BENCH_SEARCH_COUNT=100000 BENCH_SEARCH_CONNECTIONS=4
 set -Eeuo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -269,7 +270,7 @@ render_results() {
     echo "- Command: \`${BENCH_KNOBS:+$BENCH_KNOBS }make bench\` (\`${BENCH_KNOBS:+$BENCH_KNOBS }bash scripts/bench.sh\`)"
     echo "- Date: $STARTED_AT (took $((SECONDS / 60)) min $((SECONDS % 60)) s)"
     echo "- Machine: $NPROC cores ($CPU_MODEL), $MEM_GB GiB RAM, $(uname -sr); disk fdatasync of 8 KiB: p50 $FSYNC_P50 ms, p99 $FSYNC_P99 ms"
-    echo "- Hub: $HUB_REV, release build"
+    echo "- Hub: $HUB_REV, ${BENCH_BIN:+binaries from ${BENCH_BIN#"$REPO"/} (not a release build)}${BENCH_BIN:-release build}"
     echo "- Postgres: $PG_VERSION on 127.0.0.1:$PG_PORT, durable (fsync=on, synchronous_commit=on, shared_buffers=1GB, max_wal_size=4GB)"
     echo "- Config: writers=$WRITERS max_connections=$MAX_CONNECTIONS claim_batch=$CLAIM_BATCH poll_interval=$POLL_INTERVAL sink concurrency=$CONCURRENCY"
     echo "- Load: wrk -t$THREADS, ${BODY_BYTES} B JSON bodies, ${DURATION} s per run (after ${WARMUP} s warm-up); webhook: Standard Webhooks HMAC-SHA256, one pre-signed request per webhook-id; relay $RELAY_COUNT deliveries; e2e $E2E_COUNT messages every ${E2E_INTERVAL_MS} ms"
@@ -324,11 +325,11 @@ command -v psql >/dev/null || die "psql not found"
 command -v curl >/dev/null || die "curl not found"
 command -v "$PYTHON" >/dev/null || die "$PYTHON not found"
 
-if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
+if [[ -z ${BENCH_BIN:-} && ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
   say "building release binaries (swift build -c release; the first build takes several minutes)"
   run_fg swift build -c release >"$LOGS/build.log" 2>&1 || { tail -30 "$LOGS/build.log" >&2; die "release build failed; see $LOGS/build.log"; }
 fi
-BIN=$(swift build -c release --show-bin-path 2>/dev/null || echo "$REPO/.build/release")
+BIN=${BENCH_BIN:-$(swift build -c release --show-bin-path 2>/dev/null || echo "$REPO/.build/release")}
 HUB=$BIN/hub SINK=$BIN/hub-sink
 [[ -x $HUB && -x $SINK ]] || die "no release binaries in $BIN (run without BENCH_SKIP_BUILD=1)"
 
