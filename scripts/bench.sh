@@ -15,6 +15,7 @@
 #      by `hub relay` to moto S3 / OpenSSH sshd on loopback: deliveries/s and MB/s.
 #   8. redis: BENCH_REDIS_COUNT 1 KB entries XADDed to a stream,
 #      then `hub serve --no-relay` with a redis-stream source: records/s until all are committed.
+#   9. search: 100k vehicles in the projection, faceted GET /v1/search p50/p99 (scripts/bench/search.sh).
 #
 # The results table (markdown) goes to stdout and to .hub/bench/results.md; progress goes to
 # stderr; logs stay in .hub/bench/logs/. Exits non-zero only when something failed to run,
@@ -23,7 +24,8 @@
 # Knobs (environment):
 #   BENCH_SKIP_BUILD=1        use the existing .build/release binaries
 #   BENCH_CONFIGURATION=debug measure a debug build instead (figures then say so; not comparable)
-#   BENCH_PHASES              "ingest webhook relay e2e redis" (any subset, in this order)
+#   BENCH_BIN=DIR             use the hub and hub-sink in DIR instead (no build; the results say which)
+#   BENCH_PHASES              "ingest webhook relay e2e redis search" (any subset, in this order; s3 and sftp on request)
 #   BENCH_PG_PORT=55433 BENCH_HUB_PORT=8088 BENCH_SINK_PORT=9100
 #   BENCH_WRITERS=4 BENCH_MAX_CONNECTIONS=40 BENCH_CLAIM_BATCH=200 BENCH_POLL_INTERVAL=1s
 #   BENCH_CONCURRENCY=256     destination concurrency of `sink`
@@ -38,6 +40,7 @@
 #   BENCH_OBJECT_CONCURRENCY=16 BENCH_SFTP_POOL=8  s3/sftp destination concurrency; sftp sessions
 #   BENCH_S3_PORT=59002 BENCH_SSH_PORT=52224
 #   BENCH_REDIS_PORT=56380 BENCH_REDIS_COUNT=50000 BENCH_REDIS_BATCH=200 BENCH_REDIS_TIMEOUT=300
+#   BENCH_SEARCH_COUNT=100000 BENCH_SEARCH_CONNECTIONS=4
 set -Eeuo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -67,7 +70,7 @@ E2E_COUNT=${BENCH_E2E_COUNT:-500}
 E2E_INTERVAL_MS=${BENCH_E2E_INTERVAL_MS:-20}
 WEBHOOK_RATE=${BENCH_WEBHOOK_RATE:-15000}
 WEBHOOK_MAX_LINES=${BENCH_WEBHOOK_MAX_LINES:-1000000}
-PHASES=${BENCH_PHASES:-ingest webhook relay e2e redis}
+PHASES=${BENCH_PHASES:-ingest webhook relay e2e redis search}
 REDIS_PORT=${BENCH_REDIS_PORT:-56380}
 BUILD_CONFIGURATION=${BENCH_CONFIGURATION:-release}
 REDIS_COUNT=${BENCH_REDIS_COUNT:-50000}
@@ -77,6 +80,8 @@ OBJECTS_1K=${BENCH_OBJECTS_1K:-2000}
 OBJECTS_1M=${BENCH_OBJECTS_1M:-100}
 OBJECT_CONCURRENCY=${BENCH_OBJECT_CONCURRENCY:-16}
 SFTP_POOL=${BENCH_SFTP_POOL:-8}
+# shellcheck source=scripts/bench/search.sh
+source "$HERE/search.sh"   # the search phase and its knobs
 TOKEN=bench-token-0123456789abcdef
 # The webhook source's signing secret, new for every run, and its pre-signed requests.
 WEBHOOK_DIR=$BENCH_DIR/webhook-requests
@@ -288,7 +293,7 @@ render_results() {
     echo "- Command: \`${BENCH_KNOBS:+$BENCH_KNOBS }make bench\` (\`${BENCH_KNOBS:+$BENCH_KNOBS }bash scripts/bench.sh\`)"
     echo "- Date: $STARTED_AT (took $((SECONDS / 60)) min $((SECONDS % 60)) s)"
     echo "- Machine: $NPROC cores ($CPU_MODEL), $MEM_GB GiB RAM, $(uname -sr); disk fdatasync of 8 KiB: p50 $FSYNC_P50 ms, p99 $FSYNC_P99 ms"
-    echo "- Hub: $HUB_REV, $BUILD_CONFIGURATION build"
+    echo "- Hub: $HUB_REV, ${BENCH_BIN:+binaries from ${BENCH_BIN#"$REPO"/}}${BENCH_BIN:-$BUILD_CONFIGURATION build}"
     echo "- Postgres: $PG_VERSION on 127.0.0.1:$PG_PORT, durable (fsync=on, synchronous_commit=on, shared_buffers=1GB, max_wal_size=4GB)"
     echo "- Config: writers=$WRITERS max_connections=$MAX_CONNECTIONS claim_batch=$CLAIM_BATCH poll_interval=$POLL_INTERVAL sink concurrency=$CONCURRENCY"
     echo "- Load: wrk -t$THREADS, ${BODY_BYTES} B JSON bodies, ${DURATION} s per run (after ${WARMUP} s warm-up); webhook: Standard Webhooks HMAC-SHA256, one pre-signed request per webhook-id; relay $RELAY_COUNT deliveries; e2e $E2E_COUNT messages every ${E2E_INTERVAL_MS} ms"
@@ -344,11 +349,11 @@ if [[ $HUB_REDIS == 1 ]]; then command -v redis-cli >/dev/null || die "redis-cli
 command -v curl >/dev/null || die "curl not found"
 command -v "$PYTHON" >/dev/null || die "$PYTHON not found"
 
-if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
+if [[ -z ${BENCH_BIN:-} && ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
   say "building $BUILD_CONFIGURATION binaries (swift build -c $BUILD_CONFIGURATION; the first build takes several minutes)"
   run_fg swift build -c "$BUILD_CONFIGURATION" >"$LOGS/build.log" 2>&1 || { tail -30 "$LOGS/build.log" >&2; die "$BUILD_CONFIGURATION build failed; see $LOGS/build.log"; }
 fi
-BIN=$(swift build -c "$BUILD_CONFIGURATION" --show-bin-path 2>/dev/null || echo "$REPO/.build/$BUILD_CONFIGURATION")
+BIN=${BENCH_BIN:-$(swift build -c "$BUILD_CONFIGURATION" --show-bin-path 2>/dev/null || echo "$REPO/.build/$BUILD_CONFIGURATION")}
 HUB=$BIN/hub SINK=$BIN/hub-sink
 [[ -x $HUB && -x $SINK ]] || die "no $BUILD_CONFIGURATION binaries in $BIN (run without BENCH_SKIP_BUILD=1)"
 
@@ -438,6 +443,7 @@ sources:
     verify: { scheme: standard-webhooks, secrets: ["$WEBHOOK_SECRET"], tolerance: 5m }
     map: { type: "bench.{/event}", subject: /data/vin, time: /occurred_at, data: /data }
 YAML
+search_config >>"$CONFIG"
 "$HUB" check-config --config "$CONFIG" >"$LOGS/check-config.log" 2>&1 || { cat "$LOGS/check-config.log" >&2; die "bench config rejected"; }
 "$HUB" migrate --config "$CONFIG" >"$LOGS/migrate.log" 2>&1 || { cat "$LOGS/migrate.log" >&2; die "hub migrate failed"; }
 
@@ -933,9 +939,9 @@ for phase in $PHASES; do
     e2e) phase_e2e ;;
     s3) phase_s3 ;;
     sftp) phase_sftp ;;
-    *) die "unknown phase '$phase' in BENCH_PHASES (ingest webhook relay e2e s3 sftp)" ;;
     redis) phase_redis ;;
-    *) die "unknown phase '$phase' in BENCH_PHASES (ingest webhook relay e2e redis)" ;;
+    search) phase_search ;;
+    *) die "unknown phase '$phase' in BENCH_PHASES (ingest webhook relay e2e s3 sftp redis search)" ;;
   esac
 done
 

@@ -18,9 +18,10 @@ extension ConfigLoader {
     /// somewhere other than intended.
     static func checkKeys(of kind: DestinationConfig.Kind, _ entries: [(key: String, value: ConfigNode)]) throws {
         let foreign: Set<String> = switch kind {
-        case .http: s3Keys.union(sftpKeys)
-        case .s3: httpOnlyKeys.union(sftpKeys)
-        case .sftp: httpOnlyKeys.union(s3Keys)
+        case .http: s3Keys.union(sftpKeys).union(searchKeys)
+        case .s3: httpOnlyKeys.union(sftpKeys).union(searchKeys)
+        case .sftp: httpOnlyKeys.union(s3Keys).union(searchKeys)
+        case .search: httpOnlyKeys.union(s3Keys).union(sftpKeys)
         }
         for (key, value) in entries where foreign.contains(key) {
             throw value.error("not valid for a kind: \(kind.rawValue) destination")

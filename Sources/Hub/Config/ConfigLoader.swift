@@ -27,7 +27,9 @@ enum ConfigLoader {
         var config = HubConfig()
         let top = ConfigNode(node: root, path: "", environment: environment)
         var sawDatabase = false
-        let sections: Set<String> = ["server", "database", "auth", "relay", "destinations", "routes", "sources", "log"]
+        let sections: Set<String> = [
+            "server", "database", "auth", "relay", "destinations", "routes", "sources", "collections", "log",
+        ]
         for (key, value) in try top.mapping(allowed: sections) {
             switch key {
             case "server": config.server = try server(value)
@@ -44,11 +46,13 @@ enum ConfigLoader {
                         config.sources.append(try source(name, entry))
                     }
                 }
+            case "collections": config.collections = try value.mapping().map { try collection($0.key, $0.value) }
             default: config.routes = try value.sequence().map(route)
             }
         }
         guard sawDatabase else { throw ConfigError(key: "database", line: nil, message: "required (database.url)") }
         try validate(config, top: top)
+        try validateSearchDestinations(config, top: top)
         return config
     }
 
@@ -144,7 +148,7 @@ enum ConfigLoader {
         let allowed = Set([
             "kind", "url", "secret", "timeout", "concurrency", "retry", "headers", "mode", "callback", "rate",
             "circuit_breaker", "ordering",
-        ]).union(s3Keys).union(sftpKeys)
+        ]).union(s3Keys).union(sftpKeys).union(searchKeys)
         let entries = try node.mapping(allowed: allowed)
         let kinds = DestinationConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")
         guard let kindNode = entries.first(where: { $0.key == "kind" })?.value else {
@@ -186,6 +190,7 @@ enum ConfigLoader {
         case .http: guard !destination.url.isEmpty else { throw node.error("url is required for an http destination") }
         case .s3: destination.s3 = try s3Destination(node, entries)
         case .sftp: destination.sftp = try sftpDestination(node, entries)
+        case .search: destination.collection = try searchDestination(node, entries)
         }
         try readJobMode(of: &destination, entries: entries, node: node)
         guard isValidName(name) || destination.jobMode == nil else {

@@ -10,6 +10,8 @@ struct HubConfig: Sendable {
     var destinations: [DestinationConfig] = []
     var routes: [RouteConfig] = []
     var sources: [SourceConfig] = []
+    /// Current-state projections and their search APIs (see CollectionConfig).
+    var collections: [CollectionConfig] = []
     /// Sources Hub pulls from (Redis streams and pub/sub), under the same `sources:` key.
     var intakeSources: [IntakeSourceConfig] = []
     var log = LogSettings()
@@ -60,7 +62,7 @@ struct RelaySettings: Sendable {
 }
 
 struct DestinationConfig: Sendable {
-    enum Kind: String, Sendable, CaseIterable { case http, s3, sftp }
+    enum Kind: String, Sendable, CaseIterable { case http, s3, sftp, search }
 
     var name: String
     var kind: Kind
@@ -82,6 +84,8 @@ struct DestinationConfig: Sendable {
     var s3: S3Connector.Configuration?
     /// Where a `kind: sftp` destination writes (its timeout is `timeout`, set when the connector is built).
     var sftp: SFTPConnector.Configuration?
+    /// The collection a `kind: search` destination writes into.
+    var collection: String?
 }
 
 struct RouteConfig: Sendable {

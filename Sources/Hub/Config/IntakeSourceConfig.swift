@@ -1,4 +1,5 @@
 import Connectors
+import Outbox
 import Foundation
 
 /// A source Hub pulls from, as opposed to a webhook source that is pushed to. Each runs as a

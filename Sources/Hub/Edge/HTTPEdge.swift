@@ -6,7 +6,7 @@ import Outbox
 enum HTTPEdge {
     static func router(
         config: HubConfig, writer: OutboxWriter, store: OutboxStore, metrics: HubMetrics, circuits: CircuitBoard?,
-        tokens: TokenDirectory, sources: SourceStatusBoard? = nil
+        tokens: TokenDirectory, projection: ProjectionStore, sources: SourceStatusBoard? = nil
     ) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
@@ -22,6 +22,8 @@ enum HTTPEdge {
         VendorCallbackController(
             store: store, vendors: config.destinations.reduce(into: [:]) { $0[$1.name] = $1.callback }, maxBody: maxBody
         ).register(on: router)
+        // Search is public (or guarded by its collection's own token) and rate limited per client.
+        SearchController(store: projection, collections: config.collections).register(on: router)
 
         let authenticator = Authenticator(tokens: config.auth.tokens, directory: tokens)
         let v1 = router.group("v1").add(middleware: AuthMiddleware(authenticator: authenticator))

@@ -1,14 +1,18 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Per-request state: who is calling and the correlation id that follows the message everywhere.
 struct HubRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     var principal: Principal?
     var correlationId = ""
+    /// The connected peer (rate limits key on it).
+    var remoteAddress: SocketAddress?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
 
     /// The path parameter `name` as a UUID, or 400 naming it.

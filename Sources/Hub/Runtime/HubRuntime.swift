@@ -74,8 +74,10 @@ enum HubRuntime {
                 rescueInterval: config.relay.rescueInterval
             )
             if let relayOwner { relayConfiguration.owner = relayOwner }
+            let projection = ProjectionStore(client: client, logger: logger)
             let relay = Relay(
-                store: store, destinations: destinations(config, http: http), configuration: relayConfiguration,
+                store: store, destinations: destinations(config, http: http, projection: projection),
+                configuration: relayConfiguration,
                 logger: logger
             )
             var services: [any Service] = mode.relay ? [relay] : []
@@ -96,7 +98,8 @@ enum HubRuntime {
                 let app = Application(
                     router: HTTPEdge.router(
                         config: config, writer: writer, store: store, metrics: metrics,
-                        circuits: mode.relay ? relay.circuits : nil, tokens: tokens, sources: sourceBoard
+                        circuits: mode.relay ? relay.circuits : nil, tokens: tokens, projection: projection,
+                        sources: sourceBoard
                     ),
                     configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "hub"),
                     onServerRunning: { channel in portBox.set(channel.localAddress?.port) },
@@ -133,7 +136,9 @@ enum HubRuntime {
         }
     }
 
-    private static func destinations(_ config: HubConfig, http: HTTPClient) -> [RelayDestination] {
+    private static func destinations(_ config: HubConfig, http: HTTPClient, projection: ProjectionStore)
+        -> [RelayDestination]
+    {
         config.destinations.map { destination in
             let connector: any Connector
             switch destination.kind {
@@ -150,6 +155,11 @@ enum HubRuntime {
                 guard var sftp = destination.sftp else { preconditionFailure("the config loader sets sftp for kind: sftp") }
                 sftp.client.timeout = destination.timeout
                 connector = SFTPConnector(configuration: sftp)
+            case .search:
+                guard let collection = config.collections.first(where: { $0.name == destination.collection }) else {
+                    preconditionFailure("the config loader checks that a search destination's collection exists")
+                }
+                connector = SearchConnector(store: projection, collection: collection.projection)
             }
             return RelayDestination(
                 name: destination.name, connector: connector, retry: destination.retry,

@@ -1,17 +1,17 @@
 /// A token bucket: tokens accrue at `rate.perSecond` up to `rate.burst`; each delivery takes one.
-struct TokenBucket: Sendable {
-    let rate: RateLimit
+public struct TokenBucket: Sendable {
+    public let rate: RateLimit
     private var tokens: Double
     private var updated: ContinuousClock.Instant
 
-    init(rate: RateLimit, now: ContinuousClock.Instant) {
+    public init(rate: RateLimit, now: ContinuousClock.Instant) {
         self.rate = rate
         tokens = Double(rate.burst)
         updated = now
     }
 
     /// Takes up to `wanted` whole tokens; returns how many it got.
-    mutating func take(upTo wanted: Int, now: ContinuousClock.Instant) -> Int {
+    public mutating func take(upTo wanted: Int, now: ContinuousClock.Instant) -> Int {
         refill(now)
         let granted = min(wanted, Int(tokens))
         tokens -= Double(granted)
@@ -19,12 +19,12 @@ struct TokenBucket: Sendable {
     }
 
     /// Returns tokens taken for deliveries that were not claimed after all.
-    mutating func giveBack(_ count: Int) {
+    public mutating func giveBack(_ count: Int) {
         tokens = min(Double(rate.burst), tokens + Double(count))
     }
 
     /// How long until the next whole token.
-    func timeUntilNext(now: ContinuousClock.Instant) -> Duration {
+    public func timeUntilNext(now: ContinuousClock.Instant) -> Duration {
         var copy = self
         copy.refill(now)
         let missing = max(0, 1 - copy.tokens)

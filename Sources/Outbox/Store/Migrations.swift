@@ -127,6 +127,35 @@ public enum Migrations {
             // CloudEvents extension attributes of events that came in through /v2, as a JSON object.
             "ALTER TABLE messages ADD COLUMN extensions json",
         ]),
+        Step(version: 7, name: "current-state projection", sql: [
+            // The latest document per (collection, subject). (version_time, version_id) is the
+            // message that wrote it: an older message never overwrites it, and a tombstone
+            // (deleted, document null) keeps its version so a late upsert cannot resurrect it.
+            """
+            CREATE TABLE projection_documents (
+                collection text NOT NULL,
+                subject text NOT NULL,
+                version_time timestamptz NOT NULL,
+                version_id uuid NOT NULL,
+                deleted boolean NOT NULL,
+                document jsonb,
+                facets jsonb NOT NULL DEFAULT '{}',
+                search tsvector NOT NULL DEFAULT '',
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (collection, subject)
+            )
+            """,
+            "CREATE INDEX projection_documents_search ON projection_documents USING gin (search) WHERE NOT deleted",
+            """
+            CREATE INDEX projection_documents_facets ON projection_documents USING gin (facets jsonb_path_ops)
+            WHERE NOT deleted
+            """,
+            // Newest first (the order without text) reads this backwards instead of sorting the collection.
+            """
+            CREATE INDEX projection_documents_newest ON projection_documents (collection, version_time, subject)
+            WHERE NOT deleted
+            """,
+        ]),
         Step(version: 8, name: "dropped files", sql: [
             // One row per file content a drop source took in. Its records' messages are committed
             // in batches, each batch in the same transaction as this row's progress, so a crash

@@ -1,13 +1,13 @@
-import Outbox
+import Foundation
 
 /// An RFC 6901 JSON Pointer such as `/data/owner/email`: where a value sits in a document.
 /// The empty pointer is the whole document.
-struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
-    let tokens: [String]
-    let description: String
+public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
+    public let tokens: [String]
+    public let description: String
 
     /// Nil unless `text` is empty or starts with `/`.
-    init?(_ text: String) {
+    public init?(_ text: String) {
         guard text.isEmpty || text.hasPrefix("/") else { return nil }
         description = text
         tokens = text.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
@@ -16,10 +16,10 @@ struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    static let root = JSONPointer("")!
+    public static let root = JSONPointer("")!
 
     /// The value the pointer names, or nil when any step is missing.
-    func resolve(in document: JSONValue) -> JSONValue? {
+    public func resolve(in document: JSONValue) -> JSONValue? {
         var current = document
         for token in tokens {
             switch current {
@@ -37,7 +37,7 @@ struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Removes the value the pointer names; returns whether there was one.
-    func remove(from document: inout JSONValue) -> Bool {
+    public func remove(from document: inout JSONValue) -> Bool {
         guard let last = tokens.last else { return false }
         return Self.remove(last, under: tokens.dropLast()[...], in: &document)
     }
