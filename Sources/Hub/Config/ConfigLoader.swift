@@ -27,7 +27,9 @@ enum ConfigLoader {
         var config = HubConfig()
         let top = ConfigNode(node: root, path: "", environment: environment)
         var sawDatabase = false
-        let sections: Set<String> = ["server", "database", "auth", "relay", "destinations", "routes", "sources"]
+        let sections: Set<String> = [
+            "server", "database", "auth", "relay", "destinations", "routes", "sources", "ops", "retention",
+        ]
         for (key, value) in try top.mapping(allowed: sections) {
             switch key {
             case "server": config.server = try server(value)
@@ -38,6 +40,8 @@ enum ConfigLoader {
             case "relay": config.relay = try relay(value)
             case "destinations": config.destinations = try value.mapping().map { try destination($0.key, $0.value) }
             case "sources": config.sources = try value.mapping().map { try source($0.key, $0.value) }
+            case "ops": config.ops = try ops(value)
+            case "retention": config.retention = try retention(value)
             default: config.routes = try value.sequence().map(route)
             }
         }

@@ -10,6 +10,10 @@ struct HubConfig: Sendable {
     var destinations: [DestinationConfig] = []
     var routes: [RouteConfig] = []
     var sources: [SourceConfig] = []
+    /// How bulk ops actions (redrive, resend) are paced.
+    var ops = BulkSettings()
+    /// How long finished rows are kept; nil: kept forever.
+    var retention: RetentionPolicy?
 }
 
 struct ServerConfig: Sendable {

@@ -5,7 +5,8 @@ import Outbox
 /// bearer-authenticated API under `/v1`.
 enum HTTPEdge {
     static func router(
-        config: HubConfig, writer: OutboxWriter, store: OutboxStore, metrics: HubMetrics, circuits: CircuitBoard?
+        config: HubConfig, writer: OutboxWriter, store: OutboxStore, metrics: HubMetrics, circuits: CircuitBoard?,
+        ops: OpsActionRunner
     ) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
@@ -29,6 +30,7 @@ enum HTTPEdge {
             vendors: config.destinations.reduce(into: [:]) { $0[$1.name] = $1.jobMode }, maxBody: maxBody
         ).register(on: v1)
         DestinationsController(store: store, destinations: config.destinations, circuits: circuits).register(on: v1)
+        OpsController(runner: ops, destinations: Set(config.destinations.map(\.name)), maxBody: maxBody).register(on: v1.group("ops"))
         return router
     }
 }

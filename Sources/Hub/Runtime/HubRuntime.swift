@@ -79,6 +79,10 @@ enum HubRuntime {
                 logger: logger
             )
             var services: [any Service] = mode.relay ? [relay] : []
+            if mode.relay, let retention = config.retention {
+                services.append(RetentionService(store: store, policy: retention, logger: logger))
+            }
+            let ops = OpsActionRunner(operations: Operations(store: store, bulk: config.ops))
             let portBox = PortBox()
             if mode.edge {
                 let writer = OutboxWriter(
@@ -88,13 +92,13 @@ enum HubRuntime {
                 let app = Application(
                     router: HTTPEdge.router(
                         config: config, writer: writer, store: store, metrics: metrics,
-                        circuits: mode.relay ? relay.circuits : nil
+                        circuits: mode.relay ? relay.circuits : nil, ops: ops
                     ),
                     configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "hub"),
                     onServerRunning: { channel in portBox.set(channel.localAddress?.port) },
                     logger: logger
                 )
-                services += [writer, app]
+                services += [writer, ops, app]
             }
             let serviceGroup = ServiceGroup(configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: logger

@@ -16,6 +16,7 @@ public final class Relay: Service, Sendable {
     private let logger: Logger
     /// Each destination's circuit breaker state, while this relay runs.
     public let circuits = CircuitBoard()
+    private let paused = PausedDestinations()
 
     public init(
         store: OutboxStore, destinations: [RelayDestination], configuration: RelayConfiguration = RelayConfiguration(),
@@ -40,9 +41,10 @@ public final class Relay: Service, Sendable {
         let lanes = destinations.map {
             DestinationLane(
                 destination: $0, store: store, recorder: recorder, configuration: configuration, board: circuits,
-                logger: logger
+                paused: paused, logger: logger
             )
         }
+        await refreshPaused(lanes)
         logger.info("relay started", metadata: ["hub.destinations": "\(destinations.map(\.name))"])
         async let recorded: Void = recorder.run()
         await withTaskGroup(of: Void.self) { background in
@@ -96,9 +98,11 @@ public final class Relay: Service, Sendable {
                 try await store.client.withConnection { connection in
                     try await connection.listen(on: OutboxStore.notifyChannel) { notifications in
                         // Anything committed while we were not listening is found by this wake.
+                        await refreshPaused(lanes)
                         for lane in lanes { lane.wake() }
                         pause = .milliseconds(200)
-                        for try await _ in notifications {
+                        for try await notification in notifications {
+                            if notification.payload == OutboxStore.pausedChangedPayload { await refreshPaused(lanes) }
                             for lane in lanes { lane.wake() }
                         }
                     }
@@ -115,7 +119,24 @@ public final class Relay: Service, Sendable {
     /// The fallback for lost notifications and for retries coming due.
     private func tick(waking lanes: [DestinationLane]) async {
         while (try? await Task.sleep(for: configuration.pollInterval)) != nil {
+            await refreshPaused(lanes)
             for lane in lanes { lane.wake() }
+        }
+    }
+
+    /// Reloads which destinations ops paused, and wakes the lanes of those resumed. On failure
+    /// the last known set stays in force until the next try.
+    private func refreshPaused(_ lanes: [DestinationLane]) async {
+        guard !lanes.isEmpty else { return }
+        do {
+            let current = try await store.pausedDestinations()
+            let resumed = paused.replace(with: current)
+            for lane in lanes {
+                lane.pausedGauge.record(current.contains(lane.destination.name) ? 1 : 0)
+                if resumed.contains(lane.destination.name) { lane.wake() }
+            }
+        } catch {
+            logger.warning("reading paused destinations failed", metadata: ["hub.error": "\(error)"])
         }
     }
 

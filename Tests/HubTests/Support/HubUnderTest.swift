@@ -12,6 +12,7 @@ import Testing
 enum TestTokens {
     static let writer = "writer-token-0123456789"
     static let reader = "reader-token-0123456789"
+    static let `operator` = "operator-token-0123456789"
 }
 
 /// An answer from the hub, as a client sees it.
@@ -77,6 +78,7 @@ func testConfig(
           tokens:
             - { name: writer, token: \(TestTokens.writer), roles: [ingest, read] }
             - { name: reader, token: \(TestTokens.reader), roles: [read] }
+            - { name: ops, token: \(TestTokens.operator), roles: [read, operator] }
         relay: \(relay)
         destinations:
 
