@@ -10,15 +10,15 @@ import Testing
         try await client.query(
             """
             UPDATE deliveries SET status = \(status), attempts = 1,
-                   delivered_at = CASE WHEN \(status) = 'delivered' THEN now() - make_interval(days => \(daysAgo)) END,
-                   created_at = now() - make_interval(days => \(daysAgo))
+                   delivered_at = CASE WHEN \(status) = 'delivered' THEN now() - \(daysAgo) * interval '1 day' END,
+                   created_at = now() - \(daysAgo) * interval '1 day'
             WHERE id = \(id)
             """
         )
         try await client.query(
             """
             INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, outcome, relay)
-            VALUES (\(id), 1, now() - make_interval(days => \(daysAgo)), 5, \(status), 'test')
+            VALUES (\(id), 1, now() - \(daysAgo) * interval '1 day', 5, \(status), 'test')
             """
         )
     }
