@@ -29,9 +29,10 @@ struct FilterOptions: ParsableArguments {
 
 /// Runs ops commands against the config's database, as `hub migrate` does.
 enum OpsCommandSupport {
-    /// Who the audit log says acted: `cli:<user>`.
+    /// Who the audit log says acted: `cli:<user>`, from `$USER`, else the account running the command.
     static var actor: String {
-        "cli:\(ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown")"
+        let user = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName()
+        return "cli:\(user)"
     }
 
     static func withOperations<Result: Sendable>(
