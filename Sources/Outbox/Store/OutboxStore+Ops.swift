@@ -80,6 +80,10 @@ extension OutboxStore {
                         UPDATE deliveries d SET status = 'pending', next_attempt_at = now(), updated_at = now()
                         FROM target WHERE d.id = target.id AND target.status IN ('dead', 'pending')
                         RETURNING d.id
+                    ), steps AS (
+                        -- A dead vendor delivery failed its job step: reopen it for the new outcome to settle.
+                        UPDATE job_steps j SET status = 'pending', error = NULL, updated_at = now()
+                        FROM queued WHERE j.delivery_id = queued.id AND j.status = 'failed'
                     )
                     SELECT target.status, (SELECT count(*) FROM queued) FROM target
                     """,
@@ -121,6 +125,10 @@ extension OutboxStore {
                 UPDATE deliveries d SET status = 'pending', next_attempt_at = now(), updated_at = now()
                 FROM picked WHERE d.id = picked.id
                 RETURNING d.id
+            ), steps AS (
+                -- A dead vendor delivery failed its job step: reopen it for the new outcome to settle.
+                UPDATE job_steps j SET status = 'pending', error = NULL, updated_at = now()
+                FROM queued WHERE j.delivery_id = queued.id AND j.status = 'failed'
             )
             SELECT id FROM queued
             UNION ALL
