@@ -116,14 +116,12 @@ struct OpsController: Sendable {
         return try JSONBody.response(status: .ok, PauseAnswer(destination: name, paused: paused, changed: changed))
     }
 
+    /// A configured destination, or 404 (a path's `name`) / 400 (a body's `destination`) naming it.
     private func known(_ destination: String, field: String) throws {
-        guard destinations.contains(destination) else {
-            throw APIError(
-                status: field == "name" ? .notFound : .badRequest, code: field == "name" ? "not_found" : "invalid_field",
-                message: "unknown destination '\(destination)' (configured: \(destinations.sorted().joined(separator: ", ")))",
-                field: field
-            )
-        }
+        guard !destinations.contains(destination) else { return }
+        let message = "unknown destination '\(destination)' (configured: \(destinations.sorted().joined(separator: ", ")))"
+        if field == "name" { throw APIError.notFound(message) }
+        throw APIError.invalidField(field, message)
     }
 
     /// `limit` (1 to 500, default 50) and `cursor` (the last id of the previous page).
