@@ -7,7 +7,10 @@ struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
         abstract: "Hub: one place every integration goes through, with nothing accepted ever lost.",
-        subcommands: [Serve.self, RelayCommand.self, Migrate.self, CheckConfig.self, TokensCommand.self]
+        subcommands: [
+            Serve.self, RelayCommand.self, Migrate.self, CheckConfig.self, TokensCommand.self,
+            DeliveriesCommand.self, ReplayCommand.self, DestinationsCommand.self,
+        ]
     )
 }
 

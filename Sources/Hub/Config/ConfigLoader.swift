@@ -28,7 +28,8 @@ enum ConfigLoader {
         let top = ConfigNode(node: root, path: "", environment: environment)
         var sawDatabase = false
         let sections: Set<String> = [
-            "server", "database", "auth", "relay", "destinations", "routes", "sources", "collections", "log",
+            "server", "database", "auth", "relay", "destinations", "routes", "sources", "collections", "log", "ops",
+            "retention",
         ]
         for (key, value) in try top.mapping(allowed: sections) {
             switch key {
@@ -47,6 +48,8 @@ enum ConfigLoader {
                     }
                 }
             case "collections": config.collections = try value.mapping().map { try collection($0.key, $0.value) }
+            case "ops": config.ops = try ops(value)
+            case "retention": config.retention = try retention(value)
             default: config.routes = try value.sequence().map(route)
             }
         }

@@ -10,6 +10,10 @@ struct HubConfig: Sendable {
     var destinations: [DestinationConfig] = []
     var routes: [RouteConfig] = []
     var sources: [SourceConfig] = []
+    /// How bulk ops actions (redrive, resend) are paced.
+    var ops = BulkSettings()
+    /// How long finished rows are kept; nil: kept forever.
+    var retention: RetentionPolicy?
     /// Current-state projections and their search APIs (see CollectionConfig).
     var collections: [CollectionConfig] = []
     /// Sources Hub pulls from (Redis streams and pub/sub), under the same `sources:` key.

@@ -17,11 +17,13 @@ struct DestinationsController: Sendable {
     @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Response {
         _ = try context.require(.read)
         let backlog = Dictionary(uniqueKeysWithValues: try await store.backlog().map { ($0.destination, $0) })
+        let paused = try await store.pausedDestinations()
         var views: [DestinationView] = []
         for destination in destinations {
             let blocked = destination.orderedBySubject ? try await store.blockedSubjects(destination: destination.name) : nil
             views.append(DestinationView(
-                destination, backlog: backlog[destination.name], circuit: circuits?[destination.name], blocked: blocked
+                destination, backlog: backlog[destination.name], circuit: circuits?[destination.name], blocked: blocked,
+                paused: paused.contains(destination.name)
             ))
         }
         return try JSONBody.response(status: .ok, ["destinations": views])
@@ -53,8 +55,14 @@ struct DestinationView: Encodable {
     var circuit: String?
     var backlog: Backlog
     var blocked_subjects: [String]?
+    /// Paused by ops: nothing is claimed until resumed.
+    var paused: Bool
 
-    init(_ destination: DestinationConfig, backlog: DestinationBacklog?, circuit: String?, blocked: [String]?) {
+    init(
+        _ destination: DestinationConfig, backlog: DestinationBacklog?, circuit: String?, blocked: [String]?,
+        paused: Bool
+    ) {
+        self.paused = paused
         name = destination.name
         kind = destination.kind.rawValue
         policy = Policy(

@@ -6,7 +6,7 @@ import Outbox
 enum HTTPEdge {
     static func router(
         config: HubConfig, writer: OutboxWriter, store: OutboxStore, metrics: HubMetrics, circuits: CircuitBoard?,
-        tokens: TokenDirectory, projection: ProjectionStore, sources: SourceStatusBoard? = nil
+        tokens: TokenDirectory, projection: ProjectionStore, ops: OpsActionRunner, sources: SourceStatusBoard? = nil
     ) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
@@ -40,6 +40,8 @@ enum HTTPEdge {
             admin: TokenAdmin(store: store, reservedNames: Set(config.auth.tokens.map(\.name))), directory: tokens,
             maxBody: maxBody
         ).register(on: v1)
+
+        OpsController(runner: ops, destinations: Set(config.destinations.map(\.name)), maxBody: maxBody).register(on: v1.group("ops"))
 
         let v2 = router.group("v2").add(middleware: AuthMiddleware(authenticator: authenticator))
         EventsController(writer: writer, store: store, router: routing, maxBody: maxBody).register(on: v2)

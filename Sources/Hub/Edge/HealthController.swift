@@ -37,6 +37,9 @@ struct HealthController: Sendable {
         if let backlog = try? await withDeadline(.seconds(2), operation: { try await store.backlog() }) {
             metrics.update(backlog: backlog, configured: destinations)
         }
+        if let paused = try? await withDeadline(.seconds(2), operation: { try await store.pausedDestinations() }) {
+            metrics.update(paused: paused, configured: destinations)
+        }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
             body: .init(byteBuffer: ByteBuffer(string: metrics.render()))

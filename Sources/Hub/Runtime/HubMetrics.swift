@@ -38,6 +38,13 @@ final class HubMetrics: Sendable {
         }
     }
 
+    /// `hub_destination_paused{destination}`: 1 while ops have it paused.
+    func update(paused: Set<String>, configured: [String]) {
+        for name in configured {
+            Gauge(label: "hub_destination_paused", dimensions: [("destination", name)]).record(paused.contains(name) ? 1 : 0)
+        }
+    }
+
     func render() -> String {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)

@@ -81,6 +81,10 @@ enum HubRuntime {
                 logger: logger
             )
             var services: [any Service] = mode.relay ? [relay] : []
+            if mode.relay, let retention = config.retention {
+                services.append(RetentionService(store: store, policy: retention, logger: logger))
+            }
+            let ops = OpsActionRunner(operations: Operations(store: store, bulk: config.ops))
             let portBox = PortBox()
             if mode.edge {
                 let writer = OutboxWriter(
@@ -98,14 +102,14 @@ enum HubRuntime {
                 let app = Application(
                     router: HTTPEdge.router(
                         config: config, writer: writer, store: store, metrics: metrics,
-                        circuits: mode.relay ? relay.circuits : nil, tokens: tokens, projection: projection,
+                        circuits: mode.relay ? relay.circuits : nil, tokens: tokens, projection: projection, ops: ops,
                         sources: sourceBoard
                     ),
                     configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "hub"),
                     onServerRunning: { channel in portBox.set(channel.localAddress?.port) },
                     logger: logger
                 )
-                services += [tokens, writer]
+                services += [tokens, writer, ops]
                 services += intake
                 services.append(app)
             }

@@ -62,6 +62,16 @@ public struct DeliveryRecord: Sendable {
     public var createdAt: Date
     public var deliveredAt: Date?
     public var attemptLog: [DeliveryAttempt]
+    /// For a resent delivery: the delivered one it copies.
+    public var resentFrom: UUID? = nil
+}
+
+/// A delivery as an ops listing shows it: with what its message is about.
+public struct ListedDelivery: Sendable {
+    public var delivery: DeliveryRecord
+    public var type: String
+    public var source: String
+    public var subject: String?
 }
 
 /// A message with every delivery it fanned out to.

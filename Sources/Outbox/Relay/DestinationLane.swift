@@ -36,12 +36,16 @@ final class DestinationLane: Sendable {
     private let latency: Metrics.Timer
     private let circuit: Gauge
     private let board: CircuitBoard
+    private let paused: PausedDestinations
+    /// 1 while ops have this destination paused: nothing is claimed, its backlog grows.
+    let pausedGauge: Gauge
 
     init(
         destination: RelayDestination, store: OutboxStore, recorder: BatchCommitter<RecordedOutcome, Void>,
-        configuration: RelayConfiguration, board: CircuitBoard, logger: Logger
+        configuration: RelayConfiguration, board: CircuitBoard, paused: PausedDestinations, logger: Logger
     ) {
         self.board = board
+        self.paused = paused
         self.destination = destination
         self.store = store
         self.recorder = recorder
@@ -59,6 +63,7 @@ final class DestinationLane: Sendable {
         latency = Metrics.Timer(label: "hub_delivery_duration_seconds", dimensions: [("destination", destination.name)])
         circuit = Gauge(label: "hub_destination_circuit_state", dimensions: [("destination", destination.name)])
         circuit.record(0)
+        pausedGauge = Gauge(label: "hub_destination_paused", dimensions: [("destination", destination.name)])
         if destination.circuitBreaker != nil { board.set(destination.name, .closed) }
         let now = ContinuousClock.now
         slots.withLock {
@@ -117,6 +122,8 @@ final class DestinationLane: Sendable {
     /// rate limit. When the answer is none, `pause` says when to look again (nil: a finishing
     /// delivery will wake us).
     private func allowance() -> (wanted: Int, pause: Duration?) {
+        // Paused by ops: claim nothing. Resuming wakes the lane.
+        guard !paused.contains(destination.name) else { return (0, nil) }
         let now = ContinuousClock.now
         let (answer, probing) = slots.withLock { slots in
             (Self.allowance(&slots, destination: destination, claimBatch: configuration.claimBatch, now: now),

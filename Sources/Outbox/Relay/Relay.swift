@@ -16,6 +16,7 @@ public final class Relay: Service, Sendable {
     private let logger: Logger
     /// Each destination's circuit breaker state, while this relay runs.
     public let circuits = CircuitBoard()
+    private let paused = PausedDestinations()
 
     public init(
         store: OutboxStore, destinations: [RelayDestination], configuration: RelayConfiguration = RelayConfiguration(),
@@ -40,14 +41,19 @@ public final class Relay: Service, Sendable {
         let lanes = destinations.map {
             DestinationLane(
                 destination: $0, store: store, recorder: recorder, configuration: configuration, board: circuits,
-                logger: logger
+                paused: paused, logger: logger
             )
         }
+        // The paused set is read before the first claim, then reloaded off the claim path
+        // whenever a pause or resume notifies and on every poll tick (coalesced).
+        await refreshPaused(lanes)
+        let (reloads, reloadPaused) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         logger.info("relay started", metadata: ["hub.destinations": "\(destinations.map(\.name))"])
         async let recorded: Void = recorder.run()
         await withTaskGroup(of: Void.self) { background in
-            background.addTask { await self.listen(waking: lanes) }
-            background.addTask { await self.tick(waking: lanes) }
+            background.addTask { for await _ in reloads { await self.refreshPaused(lanes) } }
+            background.addTask { await self.listen(waking: lanes, reloadPaused: reloadPaused) }
+            background.addTask { await self.tick(waking: lanes, reloadPaused: reloadPaused) }
             background.addTask { await self.rescue(waking: lanes) }
             await withGracefulShutdownHandler {
                 guard !lanes.isEmpty else {
@@ -89,16 +95,18 @@ public final class Relay: Service, Sendable {
     }
 
     /// Wakes every lane whenever a committed batch notifies, keeping one connection listening.
-    private func listen(waking lanes: [DestinationLane]) async {
+    private func listen(waking lanes: [DestinationLane], reloadPaused: AsyncStream<Void>.Continuation) async {
         var pause = Duration.milliseconds(200)
         while !Task.isCancelled {
             do {
                 try await store.client.withConnection { connection in
                     try await connection.listen(on: OutboxStore.notifyChannel) { notifications in
                         // Anything committed while we were not listening is found by this wake.
+                        reloadPaused.yield()
                         for lane in lanes { lane.wake() }
                         pause = .milliseconds(200)
-                        for try await _ in notifications {
+                        for try await notification in notifications {
+                            if notification.payload == OutboxStore.pausedChangedPayload { reloadPaused.yield() }
                             for lane in lanes { lane.wake() }
                         }
                     }
@@ -113,9 +121,26 @@ public final class Relay: Service, Sendable {
     }
 
     /// The fallback for lost notifications and for retries coming due.
-    private func tick(waking lanes: [DestinationLane]) async {
+    private func tick(waking lanes: [DestinationLane], reloadPaused: AsyncStream<Void>.Continuation) async {
         while (try? await Task.sleep(for: configuration.pollInterval)) != nil {
+            reloadPaused.yield()
             for lane in lanes { lane.wake() }
+        }
+    }
+
+    /// Reloads which destinations ops paused, and wakes the lanes of those resumed. On failure
+    /// the last known set stays in force until the next try.
+    private func refreshPaused(_ lanes: [DestinationLane]) async {
+        guard !lanes.isEmpty else { return }
+        do {
+            let current = try await store.pausedDestinations()
+            let resumed = paused.replace(with: current)
+            for lane in lanes {
+                lane.pausedGauge.record(current.contains(lane.destination.name) ? 1 : 0)
+                if resumed.contains(lane.destination.name) { lane.wake() }
+            }
+        } catch {
+            logger.warning("reading paused destinations failed", metadata: ["hub.error": "\(error)"])
         }
     }
 

@@ -24,10 +24,13 @@ public struct TokenBucket: Sendable {
     }
 
     /// How long until the next whole token.
-    public func timeUntilNext(now: ContinuousClock.Instant) -> Duration {
+    public func timeUntilNext(now: ContinuousClock.Instant) -> Duration { timeUntil(available: 1, now: now) }
+
+    /// How long until `count` whole tokens (at most the burst) are there to take.
+    public func timeUntil(available count: Int, now: ContinuousClock.Instant) -> Duration {
         var copy = self
         copy.refill(now)
-        let missing = max(0, 1 - copy.tokens)
+        let missing = max(0, Double(min(count, rate.burst)) - copy.tokens)
         return .seconds(missing / rate.perSecond)
     }
 

@@ -109,6 +109,40 @@ public enum Migrations {
             WHERE ordering_key IS NOT NULL AND status <> 'delivered'
             """,
         ]),
+        Step(version: 4, name: "ops actions, paused destinations, retention", sql: [
+            // Every ops action (dry runs included): who, when, with which filter, how many rows, and
+            // for bulk actions how far they got.
+            """
+            CREATE TABLE ops_actions (
+                id uuid PRIMARY KEY,
+                at timestamptz NOT NULL DEFAULT now(),
+                actor text NOT NULL,
+                action text NOT NULL,
+                filter json NOT NULL,
+                dry_run boolean NOT NULL,
+                total integer NOT NULL,
+                processed integer NOT NULL DEFAULT 0,
+                status text NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted')),
+                error text,
+                finished_at timestamptz
+            )
+            """,
+            """
+            CREATE TABLE paused_destinations (
+                destination text PRIMARY KEY,
+                paused_at timestamptz NOT NULL DEFAULT now(),
+                paused_by text NOT NULL
+            )
+            """,
+            // A resent delivery names the delivered one it copies. No foreign key: retention may
+            // purge the original first, and the link is history, not a dependency.
+            "ALTER TABLE deliveries ADD COLUMN resent_from uuid",
+            "CREATE INDEX deliveries_resent_from ON deliveries (resent_from) WHERE resent_from IS NOT NULL",
+            // Redrive walks dead rows, resend and retention walk delivered ones. Both partial: a
+            // new (pending) row pays for neither.
+            "CREATE INDEX deliveries_dead ON deliveries (destination, id) WHERE status = 'dead'",
+            "CREATE INDEX deliveries_delivered ON deliveries (delivered_at) WHERE status = 'delivered'",
+        ]),
         Step(version: 5, name: "api tokens and event extensions", sql: [
             // Tokens made by `hub tokens create` or POST /v1/tokens: only the SHA-256 digest of
             // the secret is kept. A name is unique among live tokens, so a revoked name can be reused.

@@ -61,32 +61,40 @@ extension OutboxStore {
                     deliveredAt: try c[8].decode(Date?.self), attemptLog: []
                 ))
             }
-            guard !deliveries.isEmpty else { return [:] }
-            let attemptRows = try await client.query(
-                """
-                SELECT delivery_id, attempt, started_at, duration_ms, outcome, http_status, error, response_excerpt
-                FROM delivery_attempts WHERE delivery_id = ANY(\(deliveries.map(\.id))::uuid[])
-                ORDER BY delivery_id, attempt
-                """,
-                logger: logger
-            )
-            var attempts: [UUID: [DeliveryAttempt]] = [:]
-            for try await row in attemptRows {
-                let c = row.makeRandomAccess()
-                attempts[try c[0].decode(UUID.self), default: []].append(DeliveryAttempt(
-                    attempt: try c[1].decode(Int.self), startedAt: try c[2].decode(Date.self),
-                    durationMilliseconds: try c[3].decode(Int.self), outcome: try c[4].decode(String.self),
-                    httpStatus: try c[5].decode(Int?.self), error: try c[6].decode(String?.self),
-                    responseExcerpt: try c[7].decode(String?.self)
-                ))
-            }
             var byMessage: [UUID: [DeliveryRecord]] = [:]
-            for var delivery in deliveries {
-                delivery.attemptLog = attempts[delivery.id] ?? []
+            for delivery in try await withAttempts(deliveries) {
                 byMessage[delivery.messageId, default: []].append(delivery)
             }
             return byMessage
         }
+    }
+
+    /// `deliveries` with each one's attempt log filled in, in order.
+    func withAttempts(_ deliveries: [DeliveryRecord]) async throws -> [DeliveryRecord] {
+        var deliveries = deliveries
+        guard !deliveries.isEmpty else { return [] }
+        let attemptRows = try await client.query(
+            """
+            SELECT delivery_id, attempt, started_at, duration_ms, outcome, http_status, error, response_excerpt
+            FROM delivery_attempts WHERE delivery_id = ANY(\(deliveries.map(\.id))::uuid[])
+            ORDER BY delivery_id, attempt
+            """,
+            logger: logger
+        )
+        var attempts: [UUID: [DeliveryAttempt]] = [:]
+        for try await row in attemptRows {
+            let c = row.makeRandomAccess()
+            attempts[try c[0].decode(UUID.self), default: []].append(DeliveryAttempt(
+                attempt: try c[1].decode(Int.self), startedAt: try c[2].decode(Date.self),
+                durationMilliseconds: try c[3].decode(Int.self), outcome: try c[4].decode(String.self),
+                httpStatus: try c[5].decode(Int?.self), error: try c[6].decode(String?.self),
+                responseExcerpt: try c[7].decode(String?.self)
+            ))
+        }
+        for index in deliveries.indices {
+            deliveries[index].attemptLog = attempts[deliveries[index].id] ?? []
+        }
+        return deliveries
     }
 
     /// Rows not yet final, per destination, and how long the oldest has waited.

@@ -14,6 +14,7 @@ enum TestTokens {
     static let writer = "writer-token-0123456789"
     static let reader = "reader-token-0123456789"
     static let admin = "admin-token-0123456789"
+    static let `operator` = "operator-token-0123456789"
 }
 
 /// An answer from the hub, as a client sees it.
@@ -81,6 +82,7 @@ func testConfig(
             - { name: writer, token: \(TestTokens.writer), roles: [ingest, read] }
             - { name: reader, token: \(TestTokens.reader), roles: [read] }
             - { name: admin, token: \(TestTokens.admin), roles: [admin] }
+            - { name: ops, token: \(TestTokens.operator), roles: [read, operator] }
         relay: \(relay)
         destinations:
 
