@@ -16,6 +16,8 @@
 #   8. redis: BENCH_REDIS_COUNT 1 KB entries XADDed to a stream,
 #      then `hub serve --no-relay` with a redis-stream source: records/s until all are committed.
 #   9. search: 100k vehicles in the projection, faceted GET /v1/search p50/p99 (scripts/bench/search.sh).
+#   10. drop (on request): a 50,000-record (~10 MB) CSV dropped on sshd, taken by an sftp-drop
+#      source: records/s and the hub's peak RSS before and after.
 #
 # The results table (markdown) goes to stdout and to .hub/bench/results.md; progress goes to
 # stderr; logs stay in .hub/bench/logs/. Exits non-zero only when something failed to run,
@@ -40,6 +42,7 @@
 #   BENCH_OBJECT_CONCURRENCY=16 BENCH_SFTP_POOL=8  s3/sftp destination concurrency; sftp sessions
 #   BENCH_S3_PORT=59002 BENCH_SSH_PORT=52224
 #   BENCH_REDIS_PORT=56380 BENCH_REDIS_COUNT=50000 BENCH_REDIS_BATCH=200 BENCH_REDIS_TIMEOUT=300
+#   BENCH_DROP_COUNT=50000 BENCH_DROP_BATCH=1000 BENCH_DROP_TIMEOUT=300   drop: the CSV's records, per transaction
 #   BENCH_SEARCH_COUNT=100000 BENCH_SEARCH_CONNECTIONS=4
 set -Eeuo pipefail
 
@@ -76,6 +79,9 @@ BUILD_CONFIGURATION=${BENCH_CONFIGURATION:-release}
 REDIS_COUNT=${BENCH_REDIS_COUNT:-50000}
 REDIS_BATCH=${BENCH_REDIS_BATCH:-200}
 REDIS_TIMEOUT=${BENCH_REDIS_TIMEOUT:-300}
+DROP_COUNT=${BENCH_DROP_COUNT:-50000}
+DROP_BATCH=${BENCH_DROP_BATCH:-1000}
+DROP_TIMEOUT=${BENCH_DROP_TIMEOUT:-300}
 OBJECTS_1K=${BENCH_OBJECTS_1K:-2000}
 OBJECTS_1M=${BENCH_OBJECTS_1M:-100}
 OBJECT_CONCURRENCY=${BENCH_OBJECT_CONCURRENCY:-16}
@@ -91,7 +97,7 @@ export HUB_SERVICES_ROOT=$BENCH_DIR/services HUB_PG_PORT=$PG_PORT HUB_PG_DURABLE
 export HUB_S3_PORT=${BENCH_S3_PORT:-59002} HUB_SSH_PORT=${BENCH_SSH_PORT:-52224}
 # Object stores and redis-server (in memory) start only for the phases that use them.
 if [[ " $PHASES " == *" s3 "* ]]; then HUB_S3=1; fi
-if [[ " $PHASES " == *" sftp "* ]]; then HUB_SFTP=1; fi
+if [[ " $PHASES " == *" sftp "* || " $PHASES " == *" drop "* ]]; then HUB_SFTP=1; fi
 export HUB_REDIS_PORT=$REDIS_PORT HUB_REDIS=$([[ " $PHASES " == *" redis "* ]] && echo 1 || echo 0)
 DB_URL=postgres://postgres@127.0.0.1:$PG_PORT/hub
 HUB_URL=http://127.0.0.1:$HUB_PORT
@@ -931,6 +937,76 @@ YAML
   log_findings hub-redis
 }
 
+# Phase 10: an SFTP drop of a 50,000-record CSV (about 10 MB)
+
+phase_drop() {
+  local inbox=bench-drop/inbox drop_config=$BENCH_DIR/hub-drop.yaml dir=$HUB_TEST_SFTP_ROOT/bench-drop/inbox
+  rm -rf "$HUB_TEST_SFTP_ROOT/bench-drop"; mkdir -p "$dir"
+  truncate_outbox
+  sql "TRUNCATE file_intakes" >/dev/null
+  "$PYTHON" - "$BENCH_DIR/stock.csv" "$DROP_COUNT" <<'PY2'
+import sys
+with open(sys.argv[1], "w") as out:
+    out.write("vin,stock_number,make,model,year,price,dealer,description\r\n")
+    for n in range(int(sys.argv[2])):
+        out.write(f'VIN{n:014d},S{n},Make{n % 40},"Model {n % 300}, trim {n % 7}",{2000 + n % 25},{5000 + n % 90000},dealer-{n % 500},'
+                  f'"{"low miles, one owner, service history on file. " * 3}"\r\n')
+PY2
+  local bytes; bytes=$(stat -c %s "$BENCH_DIR/stock.csv")
+  { cat "$CONFIG"; cat <<YAML
+  drop:
+    kind: sftp-drop
+    host: $HUB_TEST_SFTP_HOST
+    port: $HUB_TEST_SFTP_PORT
+    user: $HUB_TEST_SFTP_USER
+    private_key: "$HUB_TEST_SFTP_KEY"
+    host_key: "$HUB_TEST_SFTP_HOST_FINGERPRINT"
+    inbox: $inbox
+    glob: "*.csv"
+    poll: 200ms
+    min_age: 1s
+    format: csv
+    batch: $DROP_BATCH
+    map: { type: bench.stock.updated, subject: /vin }
+YAML
+  } >"$drop_config"
+  if [[ $(id -u) == 0 ]]; then chown -R "$HUB_TEST_SFTP_USER" "$HUB_TEST_SFTP_ROOT/bench-drop"; fi
+  sql "CHECKPOINT" >/dev/null
+  local saved_config=$CONFIG
+  CONFIG=$drop_config
+  start_hub hub-drop serve --no-relay
+  CONFIG=$saved_config
+  local rss0 rss1 cpu0 cpu1 stored=0 deadline=$((SECONDS + DROP_TIMEOUT))
+  rss0=$(awk '/VmHWM/ { print $2 }' "/proc/$HUB_PID/status")
+  cpu0=$(cpu_snap "$HUB_PID")
+  cp "$BENCH_DIR/stock.csv" "$dir/.stock.csv.part"
+  if [[ $(id -u) == 0 ]]; then chown "$HUB_TEST_SFTP_USER" "$dir/.stock.csv.part"; fi
+  mv "$dir/.stock.csv.part" "$dir/stock.csv"   # as a partner's client would: whole, under its final name
+  while [[ ! -f $HUB_TEST_SFTP_ROOT/bench-drop/inbox/processed/stock.csv ]]; do
+    alive "$HUB_PID" || { tail -20 "$LOGS/hub-drop.log" >&2; die "hub died; see $LOGS/hub-drop.log"; }
+    ((SECONDS < deadline)) || break
+    sleep 0.2
+  done
+  rss1=$(awk '/VmHWM/ { print $2 }' "/proc/$HUB_PID/status")
+  cpu1=$(cpu_snap "$HUB_PID")
+  stop_bg hub-drop
+  stored=$(sql "SELECT count(*) FROM messages WHERE source = 'drop'")
+  local distinct span verdict=yes
+  distinct=$(sql "SELECT count(DISTINCT idempotency_key) FROM messages WHERE source = 'drop'")
+  span=$(sql "SELECT coalesce(extract(epoch FROM finished_at - first_seen_at), 0) FROM file_intakes WHERE source = 'drop'")
+  if ((stored < DROP_COUNT)); then
+    row "drop" "records/s" "TIMEOUT: $(thousands "$stored") of $(thousands "$DROP_COUNT") committed in ${DROP_TIMEOUT} s"
+    FAILURES+=("drop: only $stored of $DROP_COUNT records were committed within ${DROP_TIMEOUT} s")
+  else
+    row "drop" "records/s (file taken → last batch committed)" "$(thousands "$(awk -v n="$stored" -v s="$span" 'BEGIN { printf "%.0f", (s > 0) ? n / s : 0 }')") ($(thousands "$stored") records, $(thousands "$bytes") B, in $(fmt "$span" 2) s)"
+  fi
+  ((distinct == DROP_COUNT && stored == DROP_COUNT)) || verdict=NO
+  row "drop" "stored / distinct record keys" "$(thousands "$stored") / $(thousands "$distinct")" "$(thousands "$DROP_COUNT") / $(thousands "$DROP_COUNT")" "$verdict"
+  row "drop" "hub peak RSS before / after the file" "$((rss0 / 1024)) / $((rss1 / 1024)) MiB"
+  note "drop: batch $DROP_BATCH records per transaction, spooled to local disk and read in 64 KiB chunks; $(cpu_diff "$cpu0" "$cpu1")"
+  log_findings hub-drop
+}
+
 for phase in $PHASES; do
   case $phase in
     ingest) phase_ingest ;;
@@ -941,7 +1017,8 @@ for phase in $PHASES; do
     sftp) phase_sftp ;;
     redis) phase_redis ;;
     search) phase_search ;;
-    *) die "unknown phase '$phase' in BENCH_PHASES (ingest webhook relay e2e s3 sftp redis search)" ;;
+    drop) phase_drop ;;
+    *) die "unknown phase '$phase' in BENCH_PHASES (ingest webhook relay e2e s3 sftp redis search drop)" ;;
   esac
 done
 

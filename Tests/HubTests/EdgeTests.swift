@@ -141,8 +141,9 @@ import Testing
     @Test func healthReadinessAndMetricsAnswer() async throws {
         try await withPlainHub { hub in
             #expect(try await hub.get("/health", token: nil).status == 200)
-            // A destination with nothing queued yet still has its series, at 0.
-            #expect(try await hub.get("/metrics", token: nil).body.contains(#"hub_backlog{destination="crm"} 0"#))
+            // A destination with nothing queued yet still has its series. (Its value is not asserted:
+            // the metrics registry is the test process's, shared with other hubs' "crm".)
+            #expect(try await hub.get("/metrics", token: nil).body.contains(#"hub_backlog{destination="crm"} "#))
             let ready = try await hub.get("/ready", token: nil)
             #expect(ready.status == 200 && ready.json["status"] as? String == "ready")
             _ = try await hub.post("/v1/messages", #"{"type":"order.created","data":{}}"#)

@@ -92,9 +92,11 @@ import Testing
     @Test func aFileStillBeingUploadedIsTakenOnlyWhenComplete() async throws {
         let server = try SFTPTestServer()
         let inbox = server.freshDirectory() + "/inbox"
-        try await Self.drop(server, inbox, "slow.csv", Data("vin,price\n".utf8))
+        try await SFTPClient(configuration: server.clientConfiguration()).makeDirectories(inbox)
         let path = server.root + "/" + inbox + "/slow.csv"
         try await Self.withDropHub(server, inbox: inbox, extra: "min_age: 2s") { hub in
+            // The upload starts once the source is polling, and grows every 100 ms.
+            try Data("vin,price\n".utf8).write(to: URL(fileURLWithPath: path))
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
             for n in 1...12 {
                 try handle.seekToEnd()
@@ -115,8 +117,9 @@ import Testing
         try await Self.drop(server, inbox, "b.csv", Data("vin\nB\n".utf8))
         try await Self.drop(server, inbox, "b.csv.done", Data())
         try await Self.withDropHub(server, inbox: inbox, extra: "done_marker: true") { hub in
-            try await eventually("b.csv is taken") { server.exists("\(inbox)/processed/b.csv") }
-            #expect(!server.exists("\(inbox)/b.csv.done"))
+            try await eventually("b.csv is taken and its marker removed") {
+                server.exists("\(inbox)/processed/b.csv") && !server.exists("\(inbox)/b.csv.done")
+            }
             try await Task.sleep(for: .milliseconds(500))
             #expect(server.exists("\(inbox)/a.csv"))
             #expect(try await Self.messages(hub).map(\.subject) == ["B"])

@@ -30,7 +30,10 @@ import Yams
                 for (method, value) in (item as? [String: Any]) ?? [:] {
                     guard ["get", "post", "put", "patch", "delete"].contains(method), let operation = value as? [String: Any]
                     else { continue }
-                    if let security = operation["security"] as? [Any], security.isEmpty { continue }  // signed or public
+                    // Signed (`security: []`) or public (an empty requirement among the choices): no role applies.
+                    if let security = operation["security"] as? [Any],
+                        security.isEmpty || security.contains(where: { ($0 as? [String: Any])?.isEmpty == true })
+                    { continue }
                     let name = operation["x-hub-role"] as? String ?? "(none)"
                     guard let role = Role(rawValue: name) else {
                         Issue.record("\(method.uppercased()) \(path) has a bearer token but x-hub-role '\(name)'")

@@ -39,7 +39,7 @@ enum OpsCommandSupport {
         _ options: CommonOptions, _ body: @Sendable (HubConfig, Operations) async throws -> Result
     ) async throws -> Result {
         let config = try options.loadConfig()
-        let logger = options.makeLogger()
+        let logger = options.makeLogger(config)
         let database = try DatabaseURL(config.database.url)
         let client = PostgresClient(configuration: database.clientConfiguration(maxConnections: 4), backgroundLogger: logger)
         let store = OutboxStore(

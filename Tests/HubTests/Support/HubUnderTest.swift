@@ -76,7 +76,7 @@ func testConfig(
 ) -> String {
     var yaml = """
         server: { host: 127.0.0.1, port: 0, max_body: \(maxBody) }
-        database: { url: "\(database.url)", commit_timeout: \(commitTimeout) }
+        database: { url: "\(database.url)", commit_timeout: \(commitTimeout), max_connections: 10 }
         auth:
           tokens:
             - { name: writer, token: \(TestTokens.writer), roles: [ingest, read] }
