@@ -229,6 +229,8 @@ cmd_stop() {
   local name pid
   while read -r name pid; do
     [[ -n ${pid:-} ]] && alive "$pid" || continue
+    # sshd's sessions outlive its listener: end them too.
+    if [[ $name == sshd ]]; then kill -TERM $(descendants "$pid") 2>/dev/null || true; fi
     if [[ $name == postgres ]]; then kill -INT "$pid"; else kill -TERM "$pid"; fi  # SIGINT: fast shutdown
   done <"$PIDS"
   while read -r name pid; do

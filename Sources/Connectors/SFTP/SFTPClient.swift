@@ -90,7 +90,7 @@ public final class SFTPClient: Sendable {
     {
         let (session, _) = try await pool.borrow()
         var healthy = true
-        defer { pool.giveBack(healthy ? session : nil) }
+        defer { if healthy { pool.giveBack(session) } else { pool.discard(session) } }
         do {
             let handle = try await session.run { UnsafeSendable(try $0.openForReading(path)) }
             var failure: (any Error)?
@@ -137,7 +137,7 @@ public final class SFTPClient: Sendable {
                 pool.giveBack(session)
                 return result
             } catch let error as SFTPError where error.breaksSession {
-                pool.giveBack(nil)
+                pool.discard(session)
                 if reused && tries <= configuration.poolSize { continue }
                 throw error
             } catch {

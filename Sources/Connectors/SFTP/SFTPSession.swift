@@ -18,6 +18,7 @@ final class SFTPSession: @unchecked Sendable {
     let sftp: OpaquePointer
     /// Directories this session made or saw, so a steady stream of uploads does not stat them each time.
     var knownDirectories: Set<String> = []
+    private var isClosed = false
 
     /// libssh2 wants one global initialisation per process before any session.
     private static let libraryReady: Bool = libssh2_init(0) == 0
@@ -30,8 +31,20 @@ final class SFTPSession: @unchecked Sendable {
     }
 
     deinit {
+        if !isClosed { tearDown(broken: false) }
+    }
+
+    /// Closes a session that failed, on its own queue. The socket is shut first, so libssh2's
+    /// goodbyes fail at once instead of waiting out the timeout on a server that went silent.
+    func discard() {
+        queue.async { self.tearDown(broken: true) }
+    }
+
+    private func tearDown(broken: Bool) {
+        isClosed = true
+        if broken { shutdown(socket, Int32(SHUT_RDWR)) }
         libssh2_sftp_shutdown(sftp)
-        libssh2_session_disconnect_ex(session, SSH_DISCONNECT_BY_APPLICATION, "", "")
+        if !broken { libssh2_session_disconnect_ex(session, SSH_DISCONNECT_BY_APPLICATION, "", "") }
         libssh2_session_free(session)
         close(socket)
     }

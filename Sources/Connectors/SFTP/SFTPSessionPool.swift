@@ -59,9 +59,15 @@ final class SFTPSessionPool: Sendable {
         }
     }
 
-    /// Gives a session back; `nil` (or a broken session, dropped by the caller) frees its slot.
-    func giveBack(_ session: SFTPSession?) {
+    /// Gives a healthy session back for the next borrower.
+    func giveBack(_ session: SFTPSession) {
         release(session)
+    }
+
+    /// Closes a session that failed and frees its slot.
+    func discard(_ session: SFTPSession) {
+        session.discard()
+        release(nil)
     }
 
     private func release(_ session: SFTPSession?) {
