@@ -41,10 +41,12 @@ enum HTTPEdge {
             maxBody: maxBody
         ).register(on: v1)
 
-        OpsController(runner: ops, destinations: Set(config.destinations.map(\.name)), maxBody: maxBody).register(on: v1.group("ops"))
+        let opsController = OpsController(runner: ops, destinations: Set(config.destinations.map(\.name)), maxBody: maxBody)
+        opsController.register(on: v1.group("ops"))
 
         let v2 = router.group("v2").add(middleware: AuthMiddleware(authenticator: authenticator))
         EventsController(writer: writer, store: store, router: routing, maxBody: maxBody).register(on: v2)
+        opsController.register(on: v2.group("ops"))  // the same actions; errors as problem details
         return router
     }
 }
