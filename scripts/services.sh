@@ -70,7 +70,7 @@ start_postgres() {
                 -c checkpoint_timeout=15min)
   fi
   (as_pg "$PGBIN/postgres" -D "$ROOT/pg" -p "$PG_PORT" -c listen_addresses=127.0.0.1 \
-    -c unix_socket_directories="$ROOT/pg" -c max_connections=600 "${durability[@]}") \
+    -c unix_socket_directories="$ROOT/pg" -c max_connections=1000 "${durability[@]}") \
     </dev/null >"$LOG/postgres.log" 2>&1 &
   echo "postgres $!" >>"$PIDS"
   wait_for postgres $! 30 "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"

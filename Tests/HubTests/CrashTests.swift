@@ -34,9 +34,9 @@ func startRelayProcess(config: String, owner: String) throws -> Process {
         try await sink.serve { sinkURL in
             let database = try await TestDatabase.create()
             let config = testConfig(
-                database: database, destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\", timeout: 1s }"],
+                database: database, destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\", timeout: 4s }"],
                 routes: "  - { match: { type: \"*\" }, to: [crm] }",
-                relay: "{ poll_interval: 100ms, lease: 2s, rescue_interval: 200ms }"
+                relay: "{ poll_interval: 100ms, lease: 5s, rescue_interval: 200ms }"
             )
             let messageId = try await database.withClient { client in
                 let store = OutboxStore(client: client, logger: testLogger())

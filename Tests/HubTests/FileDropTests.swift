@@ -102,11 +102,15 @@ import Testing
                 try handle.seekToEnd()
                 try handle.write(contentsOf: Data("VIN-\(n),\(n * 100)\n".utf8))
                 try await Task.sleep(for: .milliseconds(100))
-                #expect(try await hub.database.scalar("SELECT count(*) FROM messages") == 0)
             }
             try handle.close()
+            let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
             try await eventually("the whole file is taken") { server.exists("\(inbox)/processed/slow.csv") }
+            // Taken once, at its final size: a file taken early would have been moved with only
+            // the records written by then.
             #expect(try await Self.messages(hub).count == 12)
+            #expect(try await hub.database.scalar("SELECT count(*) FROM file_intakes WHERE size = \(size)") == 1)
+            #expect(try await hub.database.scalar("SELECT count(*) FROM file_intakes") == 1)
         }
     }
 

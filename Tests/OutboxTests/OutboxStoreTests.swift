@@ -117,7 +117,7 @@ func submission(_ type: String = "order.created", to destinations: [String] = ["
             _ = try await store.accept([submission()])
             let claimed = try await store.claim(destination: "crm", limit: 1, owner: "a", lease: .seconds(60))
             let retry = RecordedOutcome(
-                deliveryId: claimed[0].id, status: .pending, nextAttemptAt: Date().addingTimeInterval(0.5),
+                deliveryId: claimed[0].id, status: .pending, nextAttemptAt: Date().addingTimeInterval(2),
                 attempt: DeliveryAttempt(
                     attempt: 1, startedAt: Date(), durationMilliseconds: 3, outcome: "retry", httpStatus: 503,
                     error: "HTTP 503", responseExcerpt: "busy"
@@ -125,7 +125,7 @@ func submission(_ type: String = "order.created", to destinations: [String] = ["
             )
             try await store.record([retry], owner: "a")
             #expect(try await store.claim(destination: "crm", limit: 1, owner: "a", lease: .seconds(60)).isEmpty)
-            try await Task.sleep(for: .milliseconds(600))
+            try await Task.sleep(for: .milliseconds(2_100))
             #expect(try await store.claim(destination: "crm", limit: 1, owner: "a", lease: .seconds(60)).count == 1)
             let record = try #require(try await store.message(id: claimed[0].message.id))
             let attempt = try #require(record.deliveries.first?.attemptLog.first)

@@ -76,7 +76,7 @@ func testConfig(
 ) -> String {
     var yaml = """
         server: { host: 127.0.0.1, port: 0, max_body: \(maxBody) }
-        database: { url: "\(database.url)", commit_timeout: \(commitTimeout), max_connections: 10 }
+        database: { url: "\(database.url)", commit_timeout: \(commitTimeout), writers: 2, max_connections: 6 }
         auth:
           tokens:
             - { name: writer, token: \(TestTokens.writer), roles: [ingest, read] }
