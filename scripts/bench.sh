@@ -441,6 +441,10 @@ $OBJECT_DESTINATIONS
 # match this one route, so every message of either phase gets exactly one delivery.
 routes:
   - { match: { type: "bench.*" }, to: [sink] }
+YAML
+# Sources come last: the redis and drop phases append theirs under this key.
+search_config >>"$CONFIG"
+cat >>"$CONFIG" <<YAML
 
 # The webhook phase's vendor: Standard Webhooks signatures, dedup on webhook-id (the default).
 sources:
@@ -449,7 +453,6 @@ sources:
     verify: { scheme: standard-webhooks, secrets: ["$WEBHOOK_SECRET"], tolerance: 5m }
     map: { type: "bench.{/event}", subject: /data/vin, time: /occurred_at, data: /data }
 YAML
-search_config >>"$CONFIG"
 "$HUB" check-config --config "$CONFIG" >"$LOGS/check-config.log" 2>&1 || { cat "$LOGS/check-config.log" >&2; die "bench config rejected"; }
 "$HUB" migrate --config "$CONFIG" >"$LOGS/migrate.log" 2>&1 || { cat "$LOGS/migrate.log" >&2; die "hub migrate failed"; }
 
