@@ -18,16 +18,7 @@ struct RedisPubSubSource: Service {
     static let batchLimit = 256
 
     func run() async {
-        let interrupter = RedisWaitInterrupter()
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await runUntilStopped(interrupter)
-            } onGracefulShutdown: {
-                interrupter.stop()
-            }
-        } onCancel: {
-            interrupter.stop()
-        }
+        await RedisWaitInterrupter.run(runUntilStopped)
         status.stopped()
     }
 

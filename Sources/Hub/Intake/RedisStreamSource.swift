@@ -21,16 +21,7 @@ struct RedisStreamSource: Service {
     }
 
     func run() async {
-        let interrupter = RedisWaitInterrupter()
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await runUntilStopped(interrupter)
-            } onGracefulShutdown: {
-                interrupter.stop()
-            }
-        } onCancel: {
-            interrupter.stop()
-        }
+        await RedisWaitInterrupter.run(runUntilStopped)
         status.stopped()
     }
 

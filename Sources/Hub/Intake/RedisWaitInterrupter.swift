@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import Connectors
 import Synchronization
 
@@ -28,6 +29,23 @@ final class RedisWaitInterrupter: Sendable {
         state.withLock { state in
             state.stopping = true
             state.waitingOn?.interrupt()
+        }
+    }
+}
+
+extension RedisWaitInterrupter {
+    /// Runs `body` with a fresh interrupter until it returns; a graceful shutdown or a cancellation
+    /// stops the interrupter, which wakes a read blocked in hiredis.
+    static func run(_ body: (RedisWaitInterrupter) async -> Void) async {
+        let interrupter = RedisWaitInterrupter()
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await body(interrupter)
+            } onGracefulShutdown: {
+                interrupter.stop()
+            }
+        } onCancel: {
+            interrupter.stop()
         }
     }
 }
