@@ -16,15 +16,20 @@ func hubBinary() throws -> String {
     return path
 }
 
-/// Starts `hub relay` as a separate process with `config` written to a temporary file.
-func startRelayProcess(config: String, owner: String) throws -> Process {
+/// Starts the `hub` executable as a separate process with `config` written to a temporary file.
+func startHubProcess(_ arguments: [String], config: String) throws -> Process {
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("hub-\(UUID().uuidString).yaml")
     try config.write(to: file, atomically: true, encoding: .utf8)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try hubBinary())
-    process.arguments = ["relay", "--config", file.path, "--owner", owner, "--log-level", "error"]
+    process.arguments = arguments + ["--config", file.path, "--log-level", "error"]
     try process.run()
     return process
+}
+
+/// `hub relay` as a separate process.
+func startRelayProcess(config: String, owner: String) throws -> Process {
+    try startHubProcess(["relay", "--owner", owner], config: config)
 }
 
 @Suite struct CrashTests {

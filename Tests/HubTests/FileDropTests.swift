@@ -241,7 +241,7 @@ extension JSONValue {
         try await database.withClient { client in try await Migrator(client: client, logger: testLogger()).migrate() }
         try await FileDropTests.drop(server, inbox, "big.csv", Data(csv.utf8))
 
-        let first = try startHubProcess(config: config)
+        let first = try startHubProcess(["serve", "--no-relay"], config: config)
         defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
         try await eventually("some batches are committed") {
             try await database.scalar("SELECT count(*) FROM file_intakes WHERE status = 'ingesting' AND next_record > 0") == 1
@@ -252,7 +252,7 @@ extension JSONValue {
         #expect(before > 0 && before < count, "killed after \(before) of \(count) records")
         #expect(server.exists("\(inbox)/big.csv"))
 
-        let second = try startHubProcess(config: config)
+        let second = try startHubProcess(["serve", "--no-relay"], config: config)
         defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
         try await eventually(timeout: .seconds(60), "the file is moved") { server.exists("\(inbox)/processed/big.csv") }
         kill(second.processIdentifier, SIGTERM)
@@ -260,15 +260,4 @@ extension JSONValue {
         #expect(try await database.scalar("SELECT count(*) FROM messages") == count)
         #expect(try await database.scalar("SELECT count(DISTINCT idempotency_key) FROM messages") == count)
     }
-}
-
-/// Starts `hub serve --no-relay` as a separate process with `config` written to a temporary file.
-func startHubProcess(config: String) throws -> Process {
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("hub-\(UUID().uuidString).yaml")
-    try config.write(to: file, atomically: true, encoding: .utf8)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try hubBinary())
-    process.arguments = ["serve", "--no-relay", "--config", file.path, "--log-level", "error"]
-    try process.run()
-    return process
 }

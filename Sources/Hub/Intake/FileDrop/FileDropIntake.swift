@@ -84,7 +84,7 @@ struct FileDropIntake: Sendable {
     private func commit(_ local: URL, file: DroppedFile, name: String, resuming known: FileIntake?) async throws
         -> (read: Int, committed: Int, duplicates: Int, IntakeReport)
     {
-        var report = IntakeReport(file: file, name: name, policy: config.onError, resuming: known?.report)
+        var report = IntakeReport(file: file, name: name, policy: config.onError, resuming: known)
         var next = known?.nextRecord ?? 0
         var committed = known?.records ?? 0
         var duplicates = 0

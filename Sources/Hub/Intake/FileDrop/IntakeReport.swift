@@ -22,14 +22,16 @@ struct IntakeReport: Sendable {
         if problems.count < Self.listedProblems { problems.append(problem.description) }
     }
 
-    /// A report resumed after a restart starts from what the store kept.
-    init(file: DroppedFile, name: String, policy: FileDropConfig.OnError, resuming stored: String? = nil) {
+    /// A report resumed after a restart starts from what the store kept: the listed problems of
+    /// its text, and the count of all of them (`skipped`: the listing stops at ``listedProblems``).
+    init(file: DroppedFile, name: String, policy: FileDropConfig.OnError, resuming stored: FileIntake? = nil) {
         self.file = file
         self.name = name
         self.policy = policy
         if let stored {
-            problems = stored.split(separator: "\n").filter { $0.hasPrefix("  line ") }.map { String($0.dropFirst(2)) }
-            problemCount = problems.count
+            problems = (stored.report ?? "").split(separator: "\n").filter { $0.hasPrefix("  line ") }
+                .map { String($0.dropFirst(2)) }
+            problemCount = stored.skipped
         }
     }
 
