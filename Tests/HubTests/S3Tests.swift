@@ -73,7 +73,7 @@ import Testing
                                sessionToken: "session-token-example"),
             key: try ObjectKeyTemplate("{subject}")))
         let request = connector.signedRequest(
-            "PUT", key: "inventory/A 1/\u{00DF}.json", body: Data(#"{"total":12.5}"#.utf8), contentType: true,
+            "PUT", key: "inventory/A 1/\u{00DF}.json", body: Data(#"{"total":12.5}"#.utf8), contentType: "application/json",
             at: Date(timeIntervalSince1970: 1_704_164_645))  // 2024-01-02T03:04:05Z
         #expect(request.url == "http://127.0.0.1:59000/hub-test/inventory/A%201/%C3%9F.json")
         #expect(request.headers.first(name: "Content-MD5") == "rsNcT6o4KH6LEvSJ0K2LHA==")

@@ -55,10 +55,13 @@ public struct S3Connector: Connector {
     private let configuration: Configuration
     private let signer: SigV4Signer
     private let base: ObjectAddress
+    /// Where the bytes of messages that carry a file (feeds) are read from.
+    private let files: OutboxStore?
 
-    public init(client: HTTPClient, configuration: Configuration) {
+    public init(client: HTTPClient, configuration: Configuration, files: OutboxStore? = nil) {
         self.client = client
         self.configuration = configuration
+        self.files = files
         self.signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region)
         self.base = ObjectAddress(configuration: configuration)
     }
@@ -70,12 +73,19 @@ public struct S3Connector: Connector {
         } catch {
             return DeliveryOutcome(verdict: .permanent, error: "object key: \(error)")
         }
-        let body = Data(delivery.message.data.utf8)
+        let payload: MessageBody
+        do {
+            payload = try await MessageBody.of(delivery.message, files: files)
+        } catch {
+            return error.outcome
+        }
+        let body = payload.bytes
+        let contentType = payload.contentType ?? configuration.contentType
         do {
             if configuration.multipart.usesParts(forSize: body.count) {
-                return try await uploadInParts(body, key: key)
+                return try await uploadInParts(body, key: key, contentType: contentType)
             }
-            let answer = try await exchange(signedRequest("PUT", key: key, body: body, contentType: true))
+            let answer = try await exchange(signedRequest("PUT", key: key, body: body, contentType: contentType))
             return Self.classify(answer)
         } catch {
             return DeliveryOutcome(verdict: .retry(after: nil), error: HTTPConnector.describe(error))
@@ -84,9 +94,9 @@ public struct S3Connector: Connector {
 
     /// Initiate, one PUT per part, complete. Any failure aborts the upload so its parts do not
     /// linger (and cost) in the bucket, and the whole upload is retried.
-    private func uploadInParts(_ body: Data, key: String) async throws -> DeliveryOutcome {
+    private func uploadInParts(_ body: Data, key: String, contentType: String) async throws -> DeliveryOutcome {
         let initiated = try await exchange(
-            signedRequest("POST", key: key, query: [("uploads", "")], body: Data(), contentType: true))
+            signedRequest("POST", key: key, query: [("uploads", "")], body: Data(), contentType: contentType))
         guard (200..<300).contains(initiated.status) else { return Self.classify(initiated) }
         guard let uploadId = MultipartDocument.element("UploadId", in: initiated.body), !uploadId.isEmpty else {
             return DeliveryOutcome(
@@ -126,11 +136,11 @@ public struct S3Connector: Connector {
 
     /// A signed request for `key`, with `Content-MD5` for S3 to check the bytes against.
     func signedRequest(
-        _ method: String, key: String, query: [(String, String)] = [], body: Data, contentType: Bool = false,
+        _ method: String, key: String, query: [(String, String)] = [], body: Data, contentType: String? = nil,
         at date: Date = Date()
     ) -> HTTPClientRequest {
         var headers = [("Host", base.host)]
-        if contentType { headers.append(("Content-Type", configuration.contentType)) }
+        if let contentType { headers.append(("Content-Type", contentType)) }
         if !body.isEmpty { headers.append(("Content-MD5", Data(Insecure.MD5.hash(data: body)).base64EncodedString())) }
         let signed = signer.sign(
             .init(method: method, path: base.path(for: key), query: query, headers: headers,

@@ -36,10 +36,13 @@ public struct SFTPConnector: Connector {
 
     public let configuration: Configuration
     public let client: SFTPClient
+    /// Where the bytes of messages that carry a file (feeds) are read from.
+    private let files: OutboxStore?
 
-    public init(configuration: Configuration) {
+    public init(configuration: Configuration, files: OutboxStore? = nil) {
         self.configuration = configuration
         self.client = SFTPClient(configuration: configuration.client)
+        self.files = files
     }
 
     public func deliver(_ delivery: ClaimedDelivery) async -> DeliveryOutcome {
@@ -51,7 +54,12 @@ public struct SFTPConnector: Connector {
         }
         let bytes: Data
         switch configuration.content {
-        case .data: bytes = Data(delivery.message.data.utf8)
+        case .data:
+            do {
+                bytes = try await MessageBody.of(delivery.message, files: files).bytes
+            } catch {
+                return error.outcome
+            }
         case .event: bytes = Data(DeliveryPayload.render(delivery.message).utf8)
         }
         do {

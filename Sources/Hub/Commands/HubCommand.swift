@@ -9,7 +9,7 @@ struct HubCommand: AsyncParsableCommand {
         abstract: "Hub: one place every integration goes through, with nothing accepted ever lost.",
         subcommands: [
             Serve.self, RelayCommand.self, Migrate.self, CheckConfig.self, TokensCommand.self,
-            DeliveriesCommand.self, ReplayCommand.self, DestinationsCommand.self,
+            DeliveriesCommand.self, ReplayCommand.self, DestinationsCommand.self, FeedsCommand.self,
         ]
     )
 }

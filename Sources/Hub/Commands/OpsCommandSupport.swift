@@ -38,6 +38,13 @@ enum OpsCommandSupport {
     static func withOperations<Result: Sendable>(
         _ options: CommonOptions, _ body: @Sendable (HubConfig, Operations) async throws -> Result
     ) async throws -> Result {
+        try await withStore(options) { config, store in try await body(config, Operations(store: store, bulk: config.ops)) }
+    }
+
+    /// Runs `body` with a store on the config's database, its client running for the duration.
+    static func withStore<Result: Sendable>(
+        _ options: CommonOptions, _ body: @Sendable (HubConfig, OutboxStore) async throws -> Result
+    ) async throws -> Result {
         let config = try options.loadConfig()
         let logger = options.makeLogger(config)
         let database = try DatabaseURL(config.database.url)
@@ -52,7 +59,7 @@ enum OpsCommandSupport {
                 return nil
             }
             defer { group.cancelAll() }
-            return try await body(config, Operations(store: store, bulk: config.ops))
+            return try await body(config, store)
         }
     }
 

@@ -29,7 +29,7 @@ enum ConfigLoader {
         var sawDatabase = false
         let sections: Set<String> = [
             "server", "database", "auth", "relay", "destinations", "routes", "sources", "collections", "log", "ops",
-            "retention",
+            "retention", "feeds",
         ]
         for (key, value) in try top.mapping(allowed: sections) {
             switch key {
@@ -50,12 +50,14 @@ enum ConfigLoader {
             case "collections": config.collections = try value.mapping().map { try collection($0.key, $0.value) }
             case "ops": config.ops = try ops(value)
             case "retention": config.retention = try retention(value)
+            case "feeds": config.feeds = try value.mapping().map { try feed($0.key, $0.value) }
             default: config.routes = try value.sequence().map(route)
             }
         }
         guard sawDatabase else { throw ConfigError(key: "database", line: nil, message: "required (database.url)") }
         try validate(config, top: top)
         try validateSearchDestinations(config, top: top)
+        try validateFeeds(&config, top: top)
         return config
     }
 

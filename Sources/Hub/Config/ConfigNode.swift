@@ -86,11 +86,17 @@ struct ConfigNode {
     }
 
     /// Replaces `${NAME}` and `${NAME:-fallback}`; an unset variable without a fallback is an error.
+    /// `$${` is a literal `${` (a Mustache template writing `$` before `{{price}}`).
     private func substitute(_ text: String) throws -> String {
         guard text.contains("${") else { return text }
         var result = ""
         var rest = Substring(text)
         while let open = rest.range(of: "${") {
+            if open.lowerBound > rest.startIndex, rest[rest.index(before: open.lowerBound)] == "$" {
+                result += rest[..<open.upperBound].dropLast(2) + "{"
+                rest = rest[open.upperBound...]
+                continue
+            }
             result += rest[..<open.lowerBound]
             guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
                 throw error("unterminated ${ in '\(text)'")

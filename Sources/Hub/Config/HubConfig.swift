@@ -16,6 +16,8 @@ struct HubConfig: Sendable {
     var retention: RetentionPolicy?
     /// Current-state projections and their search APIs (see CollectionConfig).
     var collections: [CollectionConfig] = []
+    /// Dealer feeds rendered from collections (see FeedConfig).
+    var feeds: [FeedConfig] = []
     /// Sources Hub pulls from (Redis streams and pub/sub), under the same `sources:` key.
     var intakeSources: [IntakeSourceConfig] = []
     var log = LogSettings()

@@ -21,4 +21,14 @@ enum Units {
         }
         return Int(text).flatMap { $0 >= 0 ? $0 : nil }
     }
+
+    /// A duration the way config writes it: the largest unit that divides it (`90s`, `15m`, `200ms`).
+    static func format(_ duration: Duration) -> String {
+        let milliseconds = Int64((duration.seconds * 1000).rounded())
+        let units: [(String, Int64)] = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+        for (suffix, scale) in units where milliseconds >= scale && milliseconds % scale == 0 {
+            return "\(milliseconds / scale)\(suffix)"
+        }
+        return "\(milliseconds)ms"
+    }
 }

@@ -13,7 +13,7 @@ enum HTTPEdge {
         router.add(middleware: EdgeMiddleware())
         HealthController(
             store: store, migrator: Migrator(client: store.client, logger: store.logger), metrics: metrics,
-            destinations: config.destinations.map(\.name)
+            destinations: config.destinations.map(\.name), feeds: config.feeds.map(\.name)
         ).register(on: router)
         let routing = MessageRouter(routes: config.routes)
         let maxBody = config.server.maxBody
@@ -40,6 +40,9 @@ enum HTTPEdge {
             admin: TokenAdmin(store: store, reservedNames: Set(config.auth.tokens.map(\.name))), directory: tokens,
             maxBody: maxBody
         ).register(on: v1)
+
+        let feedRunner = FeedRunner(store: store, projection: projection, logger: store.logger)
+        FeedsController(feeds: config.feeds, runner: feedRunner, maxBody: maxBody).register(on: v1)
 
         let opsController = OpsController(runner: ops, destinations: Set(config.destinations.map(\.name)), maxBody: maxBody)
         opsController.register(on: v1.group("ops"))

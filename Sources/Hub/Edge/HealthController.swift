@@ -10,6 +10,8 @@ struct HealthController: Sendable {
     let metrics: HubMetrics
     /// Configured destinations: each reports a backlog, 0 included, from the first scrape.
     let destinations: [String]
+    /// Configured feeds: each reports whether the shrink guard holds it and its last publication.
+    var feeds: [String] = []
 
     func register(on router: Router<HubRequestContext>) {
         router.get("health") { _, _ in try JSONBody.response(status: .ok, ["status": "ok"]) }
@@ -39,6 +41,11 @@ struct HealthController: Sendable {
         }
         if let paused = try? await withDeadline(.seconds(2), operation: { try await store.pausedDestinations() }) {
             metrics.update(paused: paused, configured: destinations)
+        }
+        for feed in feeds {
+            if let history = try? await withDeadline(.seconds(2), operation: { try await store.feedHistory(feed, limit: 1) }) {
+                metrics.update(feed: feed, history: history)
+            }
         }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -45,6 +45,18 @@ final class HubMetrics: Sendable {
         }
     }
 
+    /// From the feed's latest runs, whichever hub ran them: `hub_feed_refused{feed}` is 1 while
+    /// the shrink guard holds the feed back (alert on it: an operator must look, then force or
+    /// fix upstream); `hub_feed_items` and `hub_feed_last_published_timestamp_seconds` describe
+    /// its last published file.
+    func update(feed: String, history: FeedHistory) {
+        let refused = history.recent.first?.status == .refused
+        Gauge(label: "hub_feed_refused", dimensions: [("feed", feed)]).record(refused ? 1 : 0)
+        Gauge(label: "hub_feed_items", dimensions: [("feed", feed)]).record(history.lastPublished?.items ?? 0)
+        Gauge(label: "hub_feed_last_published_timestamp_seconds", dimensions: [("feed", feed)])
+            .record(history.lastPublished?.startedAt.timeIntervalSince1970 ?? 0)
+    }
+
     func render() -> String {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)

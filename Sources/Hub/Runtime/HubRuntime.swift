@@ -76,13 +76,16 @@ enum HubRuntime {
             if let relayOwner { relayConfiguration.owner = relayOwner }
             let projection = ProjectionStore(client: client, logger: logger)
             let relay = Relay(
-                store: store, destinations: destinations(config, http: http, projection: projection),
+                store: store, destinations: destinations(config, http: http, store: store, projection: projection),
                 configuration: relayConfiguration,
                 logger: logger
             )
             var services: [any Service] = mode.relay ? [relay] : []
             if mode.relay, let retention = config.retention {
                 services.append(RetentionService(store: store, policy: retention, logger: logger))
+            }
+            if mode.relay, !config.feeds.isEmpty {
+                services.append(FeedService(feeds: config.feeds, runner: FeedRunner(store: store, projection: projection, logger: logger)))
             }
             let ops = OpsActionRunner(operations: Operations(store: store, bulk: config.ops))
             let portBox = PortBox()
@@ -140,9 +143,9 @@ enum HubRuntime {
         }
     }
 
-    private static func destinations(_ config: HubConfig, http: HTTPClient, projection: ProjectionStore)
-        -> [RelayDestination]
-    {
+    private static func destinations(
+        _ config: HubConfig, http: HTTPClient, store: OutboxStore, projection: ProjectionStore
+    ) -> [RelayDestination] {
         config.destinations.map { destination in
             let connector: any Connector
             switch destination.kind {
@@ -154,11 +157,11 @@ enum HubRuntime {
             case .s3:
                 guard var s3 = destination.s3 else { preconditionFailure("the config loader sets s3 for kind: s3") }
                 s3.timeout = destination.timeout
-                connector = S3Connector(client: http, configuration: s3)
+                connector = S3Connector(client: http, configuration: s3, files: store)
             case .sftp:
                 guard var sftp = destination.sftp else { preconditionFailure("the config loader sets sftp for kind: sftp") }
                 sftp.client.timeout = destination.timeout
-                connector = SFTPConnector(configuration: sftp)
+                connector = SFTPConnector(configuration: sftp, files: store)
             case .search:
                 guard let collection = config.collections.first(where: { $0.name == destination.collection }) else {
                     preconditionFailure("the config loader checks that a search destination's collection exists")

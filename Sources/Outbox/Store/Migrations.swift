@@ -213,5 +213,39 @@ public enum Migrations {
             """,
             "CREATE INDEX file_intakes_by_path ON file_intakes (source, path, size, mtime)",
         ]),
+        Step(version: 10, name: "dealer feeds", sql: [
+            // A message may carry a file (a rendered feed) instead of inline data: its bytes live
+            // here in chunks, committed in the message's own transaction, and go when it goes.
+            """
+            CREATE TABLE message_files (
+                message_id uuid NOT NULL REFERENCES messages (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+                seq integer NOT NULL,
+                content bytea NOT NULL,
+                PRIMARY KEY (message_id, seq)
+            )
+            """,
+            // One row per feed run, whatever it came to: what the schedule, the unchanged-content
+            // check and the shrink guard read back, and what GET /v1/feeds shows.
+            """
+            CREATE TABLE feed_runs (
+                id uuid PRIMARY KEY,
+                feed text NOT NULL,
+                trigger text NOT NULL CHECK (trigger IN ('schedule', 'change', 'manual')),
+                forced boolean NOT NULL DEFAULT false,
+                requested_by text,
+                status text NOT NULL CHECK (status IN ('published', 'unchanged', 'refused', 'failed')),
+                started_at timestamptz NOT NULL,
+                duration_ms integer NOT NULL,
+                items integer NOT NULL DEFAULT 0,
+                bytes bigint NOT NULL DEFAULT 0,
+                sha256 text,
+                file_name text,
+                change_mark bigint,
+                message_id uuid,
+                detail text
+            )
+            """,
+            "CREATE INDEX feed_runs_by_feed ON feed_runs (feed, started_at DESC)",
+        ]),
     ]
 }
