@@ -149,6 +149,40 @@ import Testing
         }
     }
 
+    @Test func aFeedOverHTTPIsPostedAsTheFileItself() async throws {
+        let sink = TestSink()
+        try await sink.serve { url in
+            let secret = "whsec_" + Data("feed-signing-secret-0123456789ab".utf8).base64EncodedString()
+            let extra = """
+                  d1_http: { collection: vehicles, filter: { dealer: d1 }, format: csv, columns: \(Self.columns), file: d1.csv, to: partner_http }
+                """
+            let destination = "  partner_http: { kind: http, url: \"\(url)/feeds\", secret: \"\(secret)\" }\n"
+            let servers = Servers(
+                s3: try S3TestServer(), bucket: try await S3TestServer().makeBucket(), sftp: try SFTPTestServer(),
+                directory: try SFTPTestServer().freshDirectory())
+            try await withHub({ database in
+                testConfig(
+                    database: database,
+                    extraDestinationYAML: destination + Self.destinationsYAML(
+                        s3: servers.s3, bucket: servers.bucket, sftp: servers.sftp, directory: servers.directory))
+                    + SearchFixtures.collectionYAML() + Self.feedsYAML(extra: extra)
+            }) { hub in
+                try await SearchFixtures.load(into: hub.database)
+                let answer = try await run(hub, "d1_http")
+                #expect(answer.status == 201, "\(answer.body)")
+                try await waitDelivered(hub, answer)
+                let received = try #require(sink.received.first)
+                #expect(Data(received.body.utf8) == (try Self.golden("d1.csv")))
+                #expect(received.headers["content-type"] == "text/csv; charset=utf-8")
+                // Signed over the file's bytes, as any Standard Webhooks delivery.
+                let signer = StandardWebhookSigner(secret: secret)
+                let id = try #require(received.headers["webhook-id"])
+                let timestamp = try #require(received.headers["webhook-timestamp"].flatMap { Int($0) })
+                #expect(received.headers["webhook-signature"] == signer.signature(id: id, timestamp: timestamp, body: Data(received.body.utf8)))
+            }
+        }
+    }
+
     @Test func unchangedContentIsNotSentAgainAndTheShrinkGuardHoldsUntilForced() async throws {
         try await withFeedHub { hub, servers in
             let first = try await run(hub, "d1_sftp")

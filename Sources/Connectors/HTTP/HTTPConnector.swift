@@ -38,18 +38,34 @@ public struct HTTPConnector: Connector {
     private let configuration: Configuration
     private let signer: StandardWebhookSigner?
 
-    public init(client: HTTPClient, configuration: Configuration) {
+    /// Where the bytes of messages that carry a file (feeds) are read from.
+    private let files: OutboxStore?
+
+    public init(client: HTTPClient, configuration: Configuration, files: OutboxStore? = nil) {
         self.client = client
         self.configuration = configuration
         self.signer = configuration.secret.map(StandardWebhookSigner.init(secret:))
+        self.files = files
     }
 
     public func deliver(_ delivery: ClaimedDelivery) async -> DeliveryOutcome {
-        let body = DeliveryPayload.render(delivery.message)
+        // A message carrying a file (a feed) posts the file itself; any other posts its event JSON.
+        let body: Data
+        let contentType: String
+        if StoredFile(carriedBy: delivery.message) != nil {
+            do {
+                let file = try await MessageBody.of(delivery.message, files: files)
+                (body, contentType) = (file.bytes, file.contentType ?? "application/octet-stream")
+            } catch {
+                return error.outcome
+            }
+        } else {
+            (body, contentType) = (Data(DeliveryPayload.render(delivery.message).utf8), "application/json")
+        }
         var request = HTTPClientRequest(url: configuration.url)
         request.method = .POST
-        request.headers = headers(for: delivery, body: body)
-        request.body = .bytes(ByteBuffer(string: body))
+        request.headers = headers(for: delivery, body: body, contentType: contentType)
+        request.body = .bytes(ByteBuffer(data: body))
         do {
             let timeout = TimeAmount.nanoseconds(Int64(configuration.timeout.seconds * 1e9))
             let response = try await client.execute(request, timeout: timeout)
@@ -71,16 +87,16 @@ public struct HTTPConnector: Connector {
         }
     }
 
-    private func headers(for delivery: ClaimedDelivery, body: String) -> HTTPHeaders {
+    private func headers(for delivery: ClaimedDelivery, body: Data, contentType: String) -> HTTPHeaders {
         var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "User-Agent", value: "hub-relay")
         let id = delivery.id.uuidString.lowercased()
         let timestamp = Int(Date().timeIntervalSince1970)
         headers.add(name: "webhook-id", value: id)
         headers.add(name: "webhook-timestamp", value: "\(timestamp)")
         if let signer {
-            headers.add(name: "webhook-signature", value: signer.signature(id: id, timestamp: timestamp, body: Data(body.utf8)))
+            headers.add(name: "webhook-signature", value: signer.signature(id: id, timestamp: timestamp, body: body))
         }
         headers.add(name: "Hub-Delivery-Id", value: id)
         headers.add(name: "Hub-Message-Id", value: delivery.message.id.uuidString.lowercased())

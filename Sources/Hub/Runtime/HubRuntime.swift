@@ -153,7 +153,7 @@ enum HubRuntime {
                 connector = HTTPConnector(client: http, configuration: .init(
                     url: destination.url, timeout: destination.timeout, secret: destination.secret,
                     headers: destination.headers, keepsResponseBody: destination.jobMode == .sync
-                ))
+                ), files: store)
             case .s3:
                 guard var s3 = destination.s3 else { preconditionFailure("the config loader sets s3 for kind: s3") }
                 s3.timeout = destination.timeout
