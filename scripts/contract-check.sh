@@ -42,6 +42,10 @@ sources:
   carfax:
     kind: webhook
     verify: { scheme: none }
+collections:
+  vehicles: { facets: { dealer: /dealer/id } }
+feeds:
+  vehicles_csv: { collection: vehicles, format: csv, columns: { vin: /vin }, file: vehicles.csv, to: crm }
 YAML
 
 .build/debug/hub serve --no-relay --config "$work/hub.yaml" 2>"$work/hub.log" &
