@@ -18,6 +18,8 @@
 #   9. search: 100k vehicles in the projection, faceted GET /v1/search p50/p99 (scripts/bench/search.sh).
 #   10. drop (on request): a 50,000-record (~10 MB) CSV dropped on sshd, taken by an sftp-drop
 #      source: records/s and the hub's peak RSS before and after.
+#   11. feed: 5,000- and 50,000-vehicle CSV feeds rendered by `hub feeds run` (time, peak RSS) and
+#      published to the sink by `hub relay` (scripts/bench/feed.sh).
 #
 # The results table (markdown) goes to stdout and to .hub/bench/results.md; progress goes to
 # stderr; logs stay in .hub/bench/logs/. Exits non-zero only when something failed to run,
@@ -27,7 +29,7 @@
 #   BENCH_SKIP_BUILD=1        use the existing .build/release binaries
 #   BENCH_CONFIGURATION=debug measure a debug build instead (figures then say so; not comparable)
 #   BENCH_BIN=DIR             use the hub and hub-sink in DIR instead (no build; the results say which)
-#   BENCH_PHASES              "ingest webhook relay e2e redis search" (any subset, in this order; s3 and sftp on request)
+#   BENCH_PHASES              "ingest webhook relay e2e redis search feed" (any subset, in this order; s3, sftp and drop on request)
 #   BENCH_PG_PORT=55433 BENCH_HUB_PORT=8088 BENCH_SINK_PORT=9100
 #   BENCH_WRITERS=4 BENCH_MAX_CONNECTIONS=40 BENCH_CLAIM_BATCH=200 BENCH_POLL_INTERVAL=1s
 #   BENCH_CONCURRENCY=256     destination concurrency of `sink`
@@ -73,7 +75,7 @@ E2E_COUNT=${BENCH_E2E_COUNT:-500}
 E2E_INTERVAL_MS=${BENCH_E2E_INTERVAL_MS:-20}
 WEBHOOK_RATE=${BENCH_WEBHOOK_RATE:-15000}
 WEBHOOK_MAX_LINES=${BENCH_WEBHOOK_MAX_LINES:-1000000}
-PHASES=${BENCH_PHASES:-ingest webhook relay e2e redis search}
+PHASES=${BENCH_PHASES:-ingest webhook relay e2e redis search feed}
 REDIS_PORT=${BENCH_REDIS_PORT:-56380}
 BUILD_CONFIGURATION=${BENCH_CONFIGURATION:-release}
 REDIS_COUNT=${BENCH_REDIS_COUNT:-50000}
@@ -88,6 +90,8 @@ OBJECT_CONCURRENCY=${BENCH_OBJECT_CONCURRENCY:-16}
 SFTP_POOL=${BENCH_SFTP_POOL:-8}
 # shellcheck source=scripts/bench/search.sh
 source "$HERE/search.sh"   # the search phase and its knobs
+# shellcheck source=scripts/bench/feed.sh
+source "$HERE/feed.sh"     # the feed phase and its knobs
 TOKEN=bench-token-0123456789abcdef
 # The webhook source's signing secret, new for every run, and its pre-signed requests.
 WEBHOOK_DIR=$BENCH_DIR/webhook-requests
@@ -444,6 +448,7 @@ routes:
 YAML
 # Sources come last: the redis and drop phases append theirs under this key.
 search_config >>"$CONFIG"
+feed_config >>"$CONFIG"
 cat >>"$CONFIG" <<YAML
 
 # The webhook phase's vendor: Standard Webhooks signatures, dedup on webhook-id (the default).
@@ -483,7 +488,7 @@ log_findings() {
 }
 
 truncate_outbox() {
-  sql "TRUNCATE delivery_attempts, job_steps, deliveries, inbound_keys, inbound_requests, messages" >/dev/null
+  sql "TRUNCATE delivery_attempts, job_steps, deliveries, inbound_keys, inbound_requests, message_files, messages" >/dev/null
 }
 
 # An empty outbox and a fresh checkpoint, so that the ingest and webhook phases start alike
@@ -1021,7 +1026,8 @@ for phase in $PHASES; do
     redis) phase_redis ;;
     search) phase_search ;;
     drop) phase_drop ;;
-    *) die "unknown phase '$phase' in BENCH_PHASES (ingest webhook relay e2e s3 sftp redis search drop)" ;;
+    feed) phase_feed ;;
+    *) die "unknown phase '$phase' in BENCH_PHASES (ingest webhook relay e2e s3 sftp redis search drop feed)" ;;
   esac
 done
 
