@@ -55,7 +55,7 @@ func withRelays(
                 )
             }
             try await withRelays(relays) {
-                try await eventually("all deliveries delivered") {
+                try await eventually(timeout: .seconds(60), "all deliveries delivered") {
                     try await database.scalar("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == total
                 }
             }
