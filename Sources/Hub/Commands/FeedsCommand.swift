@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Outbox
 
 /// `hub feeds run NAME [--force]` and `hub feeds list`.
@@ -23,7 +22,8 @@ struct FeedsCommand: AsyncParsableCommand {
                     let known = config.feeds.map(\.name).sorted().joined(separator: ", ")
                     throw CLIError("NAME: unknown feed '\(name)' (configured: \(known.isEmpty ? "none" : known))")
                 }
-                let runner = FeedRunner(store: store, projection: ProjectionStore(client: store.client, logger: store.logger), logger: store.logger)
+                let projection = ProjectionStore(client: store.client, logger: store.logger)
+                let runner = FeedRunner(store: store, projection: projection, logger: store.logger)
                 return try await runner.run(feed, trigger: .manual, force: force, requestedBy: OpsCommandSupport.actor)
             }
             guard let run else { throw CLIError("feed '\(name)' is running in another hub; try again shortly") }
@@ -38,12 +38,8 @@ struct FeedsCommand: AsyncParsableCommand {
         @OptionGroup var options: CommonOptions
 
         func run() async throws {
-            let views = try await OpsCommandSupport.withStore(options) { config, store -> [FeedView] in
-                var views: [FeedView] = []
-                for feed in config.feeds {
-                    views.append(FeedView(feed, history: try await store.feedHistory(feed.name, limit: 5), now: Date()))
-                }
-                return views
+            let views = try await OpsCommandSupport.withStore(options) { config, store in
+                try await FeedView.all(config.feeds, store: store)
             }
             try OpsCommandSupport.printJSON(["feeds": views])
         }

@@ -16,11 +16,7 @@ struct FeedsController: Sendable {
 
     @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Response {
         _ = try context.require(.read)
-        var views: [FeedView] = []
-        for feed in feeds {
-            views.append(FeedView(feed, history: try await runner.store.feedHistory(feed.name, limit: 5), now: Date()))
-        }
-        return try JSONBody.response(status: .ok, ["feeds": views])
+        return try JSONBody.response(status: .ok, ["feeds": try await FeedView.all(feeds, store: runner.store)])
     }
 
     @Sendable func runNow(_ request: Request, context: HubRequestContext) async throws -> Response {
@@ -67,6 +63,15 @@ struct FeedView: Encodable {
     var next_run_at: String?
     var last_published_at: String?
     var runs: [FeedRunView]
+
+    /// Every feed, in config order, with its latest five runs.
+    static func all(_ feeds: [FeedConfig], store: OutboxStore, now: Date = Date()) async throws -> [FeedView] {
+        var views: [FeedView] = []
+        for feed in feeds {
+            views.append(FeedView(feed, history: try await store.feedHistory(feed.name, limit: 5), now: now))
+        }
+        return views
+    }
 
     init(_ feed: FeedConfig, history: FeedHistory, now: Date) {
         name = feed.name
