@@ -22,57 +22,64 @@ struct FacetAnswer {
 /// facet, a row failing exactly one counts only for that filter's facet, and a row failing two
 /// or more counts nowhere.
 extension FacetColumns {
-    /// One filter, read against a facet's column.
+    /// One filter, read against a facet's values.
     private enum Test {
         case code(Int32)
         case range(min: Double, max: Double)
         case always
         case never
-
-        func passes(_ column: FacetColumn, _ row: Int) -> Bool {
-            switch self {
-            case .code(let code): column.codes[row] == code
-            // NaN (no number) fails both comparisons, as NULL did in SQL.
-            case .range(let min, let max): column.numbers[row] >= min && column.numbers[row] <= max
-            case .always: true
-            case .never: false
-            }
-        }
     }
 
     /// `textMatches`: when the query has text, the subjects matching it with their rank.
     func answer(_ query: SearchQuery, textMatches: [(subject: String, score: Double)]?) -> FacetAnswer {
+        let width = facets.count
         // The query is validated against the collection; a filter on no facet has nothing to test.
-        let tests: [(facet: Int, test: Test)] = columns.indices.compactMap { index in
-            query.filters[columns[index].facet.name].map { (index, test($0, columns[index])) }
+        let tests: [(facet: Int, test: Test)] = facets.indices.compactMap { index in
+            query.filters[facets[index].name].map { (index, test($0, dictionaries[index])) }
         }
-        var counts = columns.map { [Int](repeating: 0, count: $0.values.count) }
+        // All facets' counts in one array: facet f's code c at offsets[f] + c.
+        var offsets: [Int] = []
+        var slots = 0
+        for dictionary in dictionaries {
+            offsets.append(slots)
+            slots += dictionary.values.count
+        }
+        var counts = [Int](repeating: 0, count: slots)
         var total = 0
         let sortKey = sortKey(query.sort, hasText: textMatches != nil)
-        var page = PageChooser(query, newestFirst: { if case .newest = sortKey { true } else { false } }())
+        let newestFirst = sortKey.isNewest
+        var page = PageChooser(query, newestFirst: newestFirst, after: { order.rank(of: $0, subjects) })
+        let (codes, numbers, ranks) = (codes, numbers, order.ranks)
 
         func consider(_ row: Int, score: Double?) {
+            let base = row * width
             var failures = 0
             var failed = 0
-            for (facet, test) in tests where !test.passes(columns[facet], row) {
+            for (facet, test) in tests {
+                let passes: Bool
+                switch test {
+                case .code(let code): passes = codes[base + facet] == code
+                // NaN (no number) fails both comparisons, as NULL did in SQL.
+                case .range(let min, let max): passes = numbers[base + facet] >= min && numbers[base + facet] <= max
+                case .always: passes = true
+                case .never: passes = false
+                }
+                guard !passes else { continue }
                 failures += 1
                 failed = facet
                 if failures > 1 { return }
             }
             if failures == 1 {
-                let code = columns[failed].codes[row]
-                if code >= 0 { counts[failed][Int(code)] += 1 }
+                let code = codes[base + failed]
+                if code >= 0 { counts[offsets[failed] + Int(code)] += 1 }
                 return
             }
             total += 1
-            for facet in columns.indices {
-                let code = columns[facet].codes[row]
-                if code >= 0 { counts[facet][Int(code)] += 1 }
+            for facet in 0..<width {
+                let code = codes[base + facet]
+                if code >= 0 { counts[offsets[facet] + Int(code)] += 1 }
             }
-            page.offer(PageEntry(
-                key: key(row, sortKey, score: score), subject: subjects[row], row: Int32(row), score: score,
-                newestFirst: page.newestFirst
-            ))
+            page.offer(key: key(row, base, sortKey, score: score), rank: ranks[row], row: Int32(row), score: score)
         }
 
         if let textMatches {
@@ -87,20 +94,23 @@ extension FacetColumns {
 
         let (chosen, hasMore) = page.chosen()
         let hits = chosen.map { FacetAnswer.Hit(row: $0.row, sortKey: $0.key, score: $0.score) }
-        let facets = columns.indices.map { index in
-            let column = columns[index]
-            let found = counts[index].indices.filter { counts[index][$0] > 0 }.map { (value: column.values[$0], count: counts[index][$0]) }
-            return SearchResult.FacetCounts(name: column.facet.name, counts: Self.ordered(found, column.facet, limit: query.facetLimit))
+        let facetCounts = facets.indices.map { index in
+            let values = dictionaries[index].values
+            let found = values.indices.compactMap { code in
+                let count = counts[offsets[index] + code]
+                return count > 0 ? (value: values[code], count: count) : nil
+            }
+            return SearchResult.FacetCounts(name: facets[index].name, counts: Self.ordered(found, facets[index], limit: query.facetLimit))
         }
-        return FacetAnswer(total: total, hits: hits, hasMore: hasMore, facets: facets)
+        return FacetAnswer(total: total, hits: hits, hasMore: hasMore, facets: facetCounts)
     }
 
-    private func test(_ filter: SearchQuery.Filter, _ column: FacetColumn) -> Test {
+    private func test(_ filter: SearchQuery.Filter, _ dictionary: FacetDictionary) -> Test {
         switch filter {
-        case .equals(let value) where !column.isNumber: column.code(ofKeyword: value).map(Test.code) ?? .never
+        case .equals(let value) where !dictionary.facet.isNumber: dictionary.code(ofKeyword: value).map(Test.code) ?? .never
         case .equals: .never
         case .range(nil, nil): .always
-        case .range(let min, let max) where column.isNumber: .range(min: min ?? -.infinity, max: max ?? .infinity)
+        case .range(let min, let max) where dictionary.facet.isNumber: .range(min: min ?? -.infinity, max: max ?? .infinity)
         case .range: .never
         }
     }
@@ -111,26 +121,29 @@ extension FacetColumns {
     private enum SortKey {
         case newest
         case rank
-        case number(column: Int?, negated: Bool)
+        case number(facet: Int?, negated: Bool)
+
+        var isNewest: Bool { if case .newest = self { true } else { false } }
     }
 
     private func sortKey(_ sort: SearchQuery.Sort, hasText: Bool) -> SortKey {
-        let column = { (name: String) in columns.firstIndex { $0.facet.name == name && $0.isNumber } }
+        let facet = { (name: String) in facets.firstIndex { $0.name == name && $0.isNumber } }
         switch sort {
-        case .ascending(let facet): return .number(column: column(facet), negated: false)
-        case .descending(let facet): return .number(column: column(facet), negated: true)
+        case .ascending(let name): return .number(facet: facet(name), negated: false)
+        case .descending(let name): return .number(facet: facet(name), negated: true)
         case .relevance where hasText: return .rank
         case .relevance, .newest: return .newest
         }
     }
 
-    private func key(_ row: Int, _ sortKey: SortKey, score: Double?) -> Double {
+    /// `base`: the row's first slot in the flat arrays.
+    private func key(_ row: Int, _ base: Int, _ sortKey: SortKey, score: Double?) -> Double {
         switch sortKey {
         case .newest: return newestKeys[row]
         case .rank: return -(score ?? 0)
-        case .number(let column, let negated):
-            guard let column, !columns[column].numbers[row].isNaN else { return .infinity }
-            return negated ? -columns[column].numbers[row] : columns[column].numbers[row]
+        case .number(let facet, let negated):
+            guard let facet, !numbers[base + facet].isNaN else { return .infinity }
+            return negated ? -numbers[base + facet] : numbers[base + facet]
         }
     }
 
@@ -163,13 +176,14 @@ extension FacetColumns {
 /// Keeps the best `offset + limit + 1` candidates after the cursor (one more than the page, to
 /// know whether another follows) in a bounded heap, instead of sorting every candidate.
 private struct PageChooser {
-    let newestFirst: Bool
+    private let newestFirst: Bool
     private let after: PageEntry?
     private let skip: Int
     private let limit: Int
     private var best = Heap<PageEntry>()
 
-    init(_ query: SearchQuery, newestFirst: Bool) {
+    /// `rank`: a cursor subject's rank among the collection's subjects.
+    init(_ query: SearchQuery, newestFirst: Bool, after rank: (String) -> Int64) {
         self.newestFirst = newestFirst
         limit = query.limit
         switch query.start {
@@ -178,11 +192,12 @@ private struct PageChooser {
             after = nil
         case .after(let key, let subject):
             skip = 0
-            after = PageEntry(key: key, subject: subject, row: -1, score: nil, newestFirst: newestFirst)
+            after = PageEntry(key: key, rank: rank(subject), row: -1, score: nil, newestFirst: newestFirst)
         }
     }
 
-    mutating func offer(_ entry: PageEntry) {
+    mutating func offer(key: Double, rank: Int64, row: Int32, score: Double?) {
+        let entry = PageEntry(key: key, rank: rank, row: row, score: score, newestFirst: newestFirst)
         if let after, !(after < entry) { return }
         if best.count < skip + limit + 1 {
             best.insert(entry)

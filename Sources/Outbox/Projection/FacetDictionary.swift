@@ -1,11 +1,10 @@
-/// One facet of a collection in memory: per row, the code of the value the facet is counted
-/// by (-1 when the document has none), and for number facets the number itself (NaN when
-/// absent) for range filters and sorting.
-struct FacetColumn: Sendable {
+/// The values one facet is counted by, each under a small code (its position here), so rows
+/// hold an Int32 instead of a string and counting is an array increment.
+///
+/// Codes are never given back: a value no live document has any more simply counts 0 (and is
+/// not reported), and every code a copy of the columns holds stays valid.
+struct FacetDictionary: Sendable {
     let facet: ProjectionCollection.Facet
-    private(set) var codes: [Int32] = []
-    private(set) var numbers: [Double] = []
-    /// The counted value of each code.
     private(set) var values: [SearchResult.FacetValue] = []
     private var codeOf: [SearchResult.FacetValue: Int32] = [:]
 
@@ -19,33 +18,21 @@ struct FacetColumn: Sendable {
         }
     }
 
-    var isNumber: Bool { facet.isNumber }
-
     /// The code a keyword filter compares with; nil when no document has that value.
     func code(ofKeyword keyword: String) -> Int32? { codeOf[.keyword(keyword)] }
 
-    mutating func appendRow() {
-        codes.append(-1)
-        if isNumber { numbers.append(.nan) }
-    }
-
-    mutating func set(row: Int, keyword: String?, number: Double?) {
+    /// The code a document with these values is counted under; -1 for none.
+    mutating func code(keyword: String?, number: Double?) -> Int32 {
         switch facet.kind {
         case .keyword:
-            codes[row] = keyword.map { code(for: .keyword($0)) } ?? -1
+            return keyword.map { code(for: .keyword($0)) } ?? -1
         case .number(let buckets):
-            numbers[row] = number ?? .nan
-            guard let number else {
-                codes[row] = -1
-                return
-            }
+            guard let number else { return -1 }
             // The bucket is how many lower bounds the number reaches (0 below the first).
-            codes[row] = buckets.isEmpty ? code(for: .number(number)) : Int32(buckets.prefix { $0 <= number }.count)
+            return buckets.isEmpty ? code(for: .number(number)) : Int32(buckets.prefix { $0 <= number }.count)
         }
     }
 
-    /// Values are never forgotten: a code stays valid for as long as the column lives, and a
-    /// value no live document has any more simply counts 0 (and is not reported).
     private mutating func code(for value: SearchResult.FacetValue) -> Int32 {
         if let code = codeOf[value] { return code }
         let code = Int32(values.count)
