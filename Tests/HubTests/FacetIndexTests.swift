@@ -57,6 +57,22 @@ import Testing
         }
     }
 
+    /// A text searched before is brought up to date, not answered from what it matched then.
+    @Test func aRepeatedTextFollowsTheChangedDocuments() async throws {
+        try await withStores { reader, writer, collection in
+            try await write(writer, collection, "V1", make: "Toyota", at: 1)
+            try await write(writer, collection, "V2", make: "Toyota", at: 2)
+            #expect(try await reader.search(SearchQuery(text: "toyota"), in: collection).total == 2)
+
+            try await write(writer, collection, "V1", make: "Ford", at: 3)
+            try await write(writer, collection, "V3", make: "Toyota", at: 4)
+            try await write(writer, collection, "V2", make: "Toyota", at: 5, type: "vehicle.deleted")
+            let again = try await reader.search(SearchQuery(text: "toyota"), in: collection)
+            #expect(again.hits.map(\.subject) == ["V3"] && again.total == 1)
+            #expect(try await reader.search(SearchQuery(text: "ford"), in: collection).hits.map(\.subject) == ["V1"])
+        }
+    }
+
     @Test func aTombstoneLeavesTheCountsAndAComebackReturns() async throws {
         try await withStores { reader, writer, collection in
             try await write(writer, collection, "V1", make: "Toyota", at: 1)

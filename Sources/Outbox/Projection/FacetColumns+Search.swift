@@ -30,8 +30,8 @@ extension FacetColumns {
         case never
     }
 
-    /// `textMatches`: when the query has text, the subjects matching it with their rank.
-    func answer(_ query: SearchQuery, textMatches: [(subject: String, score: Double)]?) -> FacetAnswer {
+    /// `textMatches`: when the query has text, the rows matching it with their rank.
+    func answer(_ query: SearchQuery, textMatches: [Int32: Double]?) -> FacetAnswer {
         let width = facets.count
         // The query is validated against the collection; a filter on no facet has nothing to test.
         let tests: [(facet: Int, test: Test)] = facets.indices.compactMap { index in
@@ -83,10 +83,8 @@ extension FacetColumns {
         }
 
         if let textMatches {
-            for match in textMatches {
-                // A document written after this copy was taken is not in it yet: left out.
-                guard let row = rowOf[match.subject].map(Int.init), live[row] else { continue }
-                consider(row, score: match.score)
+            for (row, score) in textMatches where Int(row) < rowCount && live[Int(row)] {
+                consider(Int(row), score: score)
             }
         } else {
             for row in 0..<rowCount where live[row] { consider(row, score: nil) }

@@ -7,6 +7,9 @@
 /// refresh brings changes while a search holds a copy).
 struct FacetColumns: Sendable {
     let facets: [ProjectionCollection.Facet]
+    /// Which load of the collection these rows are: a reload (after a physical delete) numbers
+    /// rows anew, so what was kept by row number belongs to one generation.
+    let generation: Int
     private(set) var dictionaries: [FacetDictionary]
     private(set) var subjects: [String] = []
     private(set) var rowOf: [String: Int32] = [:]
@@ -24,8 +27,9 @@ struct FacetColumns: Sendable {
     /// The collection's latest physical delete this state knows of.
     private(set) var purgedSeq: Int64 = 0
 
-    init(facets: [ProjectionCollection.Facet]) {
+    init(facets: [ProjectionCollection.Facet], generation: Int = 0) {
         self.facets = facets
+        self.generation = generation
         dictionaries = facets.map(FacetDictionary.init)
     }
 

@@ -3,13 +3,16 @@ import PostgresNIO
 
 /// Search over the projection: filters, facet counts and the order of hits come from the
 /// collection's in-process ``FacetIndex``; Postgres answers the text (its GIN index on the
-/// tsvector gives the matching subjects and their rank) and the page's documents.
+/// tsvector gives the matching subjects and their rank, kept per text and refreshed by change
+/// number) and the page's documents.
 extension ProjectionStore {
     public func search(_ query: SearchQuery, in collection: ProjectionCollection) async throws -> SearchResult {
         do {
-            async let matches = textMatches(query.text, in: collection)
-            let columns = try await indexes.index(for: collection).current(self)
-            let answer = columns.answer(query, textMatches: try await matches)
+            let index = indexes.index(for: collection)
+            let columns = try await index.current(self)
+            var matches: [Int32: Double]?
+            if let text = query.text { matches = try await index.textMatches(text, in: columns, self) }
+            let answer = columns.answer(query, textMatches: matches)
             let documents = try await documents(answer.hits.map { columns.subjects[Int($0.row)] }, in: collection)
             // A document tombstoned since the index was read is left out of the page.
             let hits = answer.hits.compactMap { hit -> SearchResult.Hit? in
@@ -20,24 +23,6 @@ extension ProjectionStore {
         } catch {
             throw StoreError.classify(error)
         }
-    }
-
-    /// The live documents matching `text`, with their rank; nil without text.
-    private func textMatches(_ text: String?, in collection: ProjectionCollection) async throws
-        -> [(subject: String, score: Double)]?
-    {
-        guard let text else { return nil }
-        let query: PostgresQuery = """
-            SELECT subject, ts_rank(search, websearch_to_tsquery(\(collection.language)::regconfig, \(text)))::float8
-            FROM projection_documents
-            WHERE collection = \(collection.name) AND NOT deleted
-                AND search @@ websearch_to_tsquery(\(collection.language)::regconfig, \(text))
-            """
-        var matches: [(subject: String, score: Double)] = []
-        for try await (subject, score) in try await client.query(query, logger: logger).decode((String, Double).self) {
-            matches.append((subject, score))
-        }
-        return matches
     }
 
     /// The stored documents of `subjects` as JSON text, by subject.
