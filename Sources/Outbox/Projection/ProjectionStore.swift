@@ -9,6 +9,8 @@ import PostgresNIO
 public struct ProjectionStore: Sendable {
     public let client: PostgresClient
     public let logger: Logger
+    /// Built on first search, per collection, and shared by copies of this store.
+    let indexes = FacetIndexes()
 
     public init(client: PostgresClient, logger: Logger) {
         self.client = client

@@ -55,7 +55,7 @@ public struct SearchResult: Sendable {
         public var sortKey: Double
     }
 
-    public enum FacetValue: Sendable, Equatable {
+    public enum FacetValue: Sendable, Hashable {
         case keyword(String)
         case number(Double)
         /// `[min, max)`; nil is unbounded.

@@ -213,6 +213,67 @@ public enum Migrations {
             """,
             "CREATE INDEX file_intakes_by_path ON file_intakes (source, path, size, mtime)",
         ]),
+        Step(version: 9, name: "projection change numbers", sql: [
+            // Every insert, update (tombstones included) and physical delete of a collection's
+            // documents gets a change number, so in-process facet indexes (and feeds) can fetch
+            // only what changed. Numbers must become visible in order: a reader that has seen
+            // change n must never later find an older change committing. So a writer locks its
+            // collection's row in projection_marks before taking a number and holds it to commit:
+            // writers of one collection commit one after another, those of different collections
+            // do not wait for each other.
+            "CREATE SEQUENCE projection_change_seq",
+            """
+            CREATE TABLE projection_marks (
+                collection text PRIMARY KEY,
+                -- The change number of the latest physical DELETE of the collection's rows: a
+                -- reader that saw an older number must reload the collection.
+                purged_seq bigint NOT NULL DEFAULT 0
+            )
+            """,
+            "INSERT INTO projection_marks (collection) SELECT DISTINCT collection FROM projection_documents",
+            """
+            ALTER TABLE projection_documents
+                ADD COLUMN change_seq bigint NOT NULL DEFAULT nextval('projection_change_seq')
+            """,
+            "CREATE INDEX projection_documents_changes ON projection_documents (collection, change_seq)",
+            """
+            CREATE FUNCTION projection_lock_collection(target text) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO projection_marks (collection) VALUES (target) ON CONFLICT DO NOTHING;
+                -- FOR UPDATE, not an UPDATE: a bulk write locks once instead of piling up row versions.
+                PERFORM 1 FROM projection_marks WHERE collection = target FOR UPDATE;
+            END $$
+            """,
+            // A trigger, so every writer (the connector, a bulk load, an operator's SQL) numbers its rows.
+            """
+            CREATE FUNCTION projection_number_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM projection_lock_collection(NEW.collection);
+                NEW.change_seq := nextval('projection_change_seq');
+                RETURN NEW;
+            END $$
+            """,
+            """
+            CREATE TRIGGER projection_documents_number BEFORE INSERT OR UPDATE ON projection_documents
+                FOR EACH ROW EXECUTE FUNCTION projection_number_change()
+            """,
+            """
+            CREATE FUNCTION projection_note_purge() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+                purged text;
+            BEGIN
+                FOR purged IN SELECT DISTINCT collection FROM gone LOOP
+                    PERFORM projection_lock_collection(purged);
+                    UPDATE projection_marks SET purged_seq = nextval('projection_change_seq') WHERE collection = purged;
+                END LOOP;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER projection_documents_purge AFTER DELETE ON projection_documents
+                REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION projection_note_purge()
+            """,
+        ]),
         Step(version: 10, name: "dealer feeds", sql: [
             // A message may carry a file (a rendered feed) instead of inline data: its bytes live
             // here in chunks, committed in the message's own transaction, and go when it goes.
