@@ -115,11 +115,14 @@ import Testing
             #expect(try await reader.search(SearchQuery(), in: collection).total == 1)
 
             try await writer.client.withConnection { connection in
-                try await connection.query("BEGIN")
-                try await connection.query("""
+                try await connection.query("BEGIN", logger: testLogger())
+                // Reading the RETURNING row makes sure the insert has run (and holds its number).
+                let inserted = try await connection.query("""
                     INSERT INTO projection_documents (collection, subject, version_time, version_id, deleted, document, facets)
                     VALUES ('vehicles', 'V1', now(), gen_random_uuid(), false, '{"vin":"V1"}', '{"make":"Toyota"}')
-                    """)
+                    RETURNING change_seq
+                    """, logger: testLogger())
+                for try await _ in inserted {}
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await write(writer, collection, "V2", make: "Honda", at: 2) }
                     // Until the second write has committed, or is seen waiting for the first.
@@ -134,7 +137,7 @@ import Testing
                     }
                     let during = try await reader.search(SearchQuery(), in: collection)
                     #expect(makes(during) == ["Kia": 1], "neither write is committed yet")
-                    try await connection.query("COMMIT")
+                    try await connection.query("COMMIT", logger: testLogger())
                     try await group.waitForAll()
                 }
             }

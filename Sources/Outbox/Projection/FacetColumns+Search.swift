@@ -49,45 +49,55 @@ extension FacetColumns {
         let sortKey = sortKey(query.sort, hasText: textMatches != nil)
         let newestFirst = sortKey.isNewest
         var page = PageChooser(query, newestFirst: newestFirst, after: { order.rank(of: $0, subjects) })
-        let (codes, numbers, ranks) = (codes, numbers, order.ranks)
+        let ranks = order.ranks
+        // Unchecked buffers: this loop runs once per candidate row, and the indexes are in range
+        // by construction (row * width + facet, offsets[facet] + a code of that facet).
+        counts.withUnsafeMutableBufferPointer { counts in
+            codes.withUnsafeBufferPointer { codes in
+                numbers.withUnsafeBufferPointer { numbers in
+                    func consider(_ row: Int, score: Double?) {
+                        let base = row * width
+                        var failures = 0
+                        var failed = 0
+                        for (facet, test) in tests {
+                            let passes: Bool
+                            switch test {
+                            case .code(let code): passes = codes[base + facet] == code
+                            // NaN (no number) fails both comparisons, as NULL did in SQL.
+                            case .range(let min, let max): passes = numbers[base + facet] >= min && numbers[base + facet] <= max
+                            case .always: passes = true
+                            case .never: passes = false
+                            }
+                            guard !passes else { continue }
+                            failures += 1
+                            failed = facet
+                            if failures > 1 { return }
+                        }
+                        if failures == 1 {
+                            let code = codes[base + failed]
+                            if code >= 0 { counts[offsets[failed] + Int(code)] += 1 }
+                            return
+                        }
+                        total += 1
+                        for facet in 0..<width {
+                            let code = codes[base + facet]
+                            if code >= 0 { counts[offsets[facet] + Int(code)] += 1 }
+                        }
+                        page.offer(key: key(row, base, sortKey, score: score), rank: ranks[row], row: Int32(row), score: score)
+                    }
 
-        func consider(_ row: Int, score: Double?) {
-            let base = row * width
-            var failures = 0
-            var failed = 0
-            for (facet, test) in tests {
-                let passes: Bool
-                switch test {
-                case .code(let code): passes = codes[base + facet] == code
-                // NaN (no number) fails both comparisons, as NULL did in SQL.
-                case .range(let min, let max): passes = numbers[base + facet] >= min && numbers[base + facet] <= max
-                case .always: passes = true
-                case .never: passes = false
+                    if let textMatches {
+                        for (row, score) in textMatches where Int(row) < rowCount && live[Int(row)] {
+                            consider(Int(row), score: score)
+                        }
+                        return
+                    }
+                    // Rows are numbered in arrival order, so the newest documents are mostly the
+                    // last rows: walking backwards fills a newest-first page with them early, and
+                    // the other rows fail one comparison instead of reshuffling the heap.
+                    for row in stride(from: rowCount - 1, through: 0, by: -1) where live[row] { consider(row, score: nil) }
                 }
-                guard !passes else { continue }
-                failures += 1
-                failed = facet
-                if failures > 1 { return }
             }
-            if failures == 1 {
-                let code = codes[base + failed]
-                if code >= 0 { counts[offsets[failed] + Int(code)] += 1 }
-                return
-            }
-            total += 1
-            for facet in 0..<width {
-                let code = codes[base + facet]
-                if code >= 0 { counts[offsets[facet] + Int(code)] += 1 }
-            }
-            page.offer(key: key(row, base, sortKey, score: score), rank: ranks[row], row: Int32(row), score: score)
-        }
-
-        if let textMatches {
-            for (row, score) in textMatches where Int(row) < rowCount && live[Int(row)] {
-                consider(Int(row), score: score)
-            }
-        } else {
-            for row in 0..<rowCount where live[row] { consider(row, score: nil) }
         }
 
         let (chosen, hasMore) = page.chosen()
