@@ -709,10 +709,12 @@ SQL
   [[ $due == "$RELAY_COUNT" ]] || die "expected $RELAY_COUNT due deliveries, found $due"
   reset_sink
 
-  local start_ns end_ns delivered=0 cpu0 cpu1 deadline=$((SECONDS + RELAY_TIMEOUT))
+  local start_ns end_ns delivered=0 cpu0 cpu1 deadline=$((SECONDS + RELAY_TIMEOUT)) per0 per1 commits0 commits1
+  commits0=$(sql "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
   start_ns=$(date +%s%N)
   start_hub hub-relay relay
   cpu0=$(cpu_snap "$HUB_PID")
+  per0=$("$PYTHON" "$HERE/cpu.py" snap --pid "hub=$HUB_PID" --tree "postgres=$PG_PID" --pid "sink=$SINK_PID")
   local remaining
   while :; do
     # What is left shrinks and has partial indexes: cheaper to poll than the delivered count.
@@ -725,6 +727,7 @@ SQL
   done
   end_ns=$(date +%s%N)
   cpu1=$(cpu_snap "$HUB_PID")
+  per1=$("$PYTHON" "$HERE/cpu.py" snap --pid "hub=$HUB_PID" --tree "postgres=$PG_PID" --pid "sink=$SINK_PID")
   delivered=$(sql "SELECT count(*) FROM deliveries WHERE status = 'delivered'")
   local wall
   wall=$(awk -v a="$start_ns" -v b="$end_ns" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
@@ -735,6 +738,8 @@ SQL
   # Let the last outcome batch and the sink's counters settle before reading them.
   sleep 0.5
   stop_bg hub-relay
+  # Counted once the relay's connections have closed (a backend reports its counts on exit).
+  commits1=$(sql "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
 
   local span rate first_claim_ms
   span=$(sql "SELECT extract(epoch FROM max(d.delivered_at) - (SELECT min(started_at) FROM delivery_attempts))
@@ -759,6 +764,8 @@ SQL
   row "relay" "sink unique / received (duplicates)" "$(thousands "$unique") / $(thousands "$received") ($dups)" "unique = $(thousands "$RELAY_COUNT")" "$verdict"
   ((unique == RELAY_COUNT)) || FAILURES+=("relay: the sink saw $unique distinct deliveries, expected $RELAY_COUNT")
   note "relay: deliveries by status after the run: $states; failed attempts recorded: $retries; first attempt started ${first_claim_ms} ms after the relay process was launched; $(cpu_diff "$cpu0" "$cpu1")"
+  # The steadier yardstick on a shared machine: CPU per delivery, and Postgres commits per delivery.
+  note "relay: CPU per delivery: $("$PYTHON" "$HERE/cpu.py" per "$per0" "$per1" "$delivered"); Postgres commits per delivery: $(awk -v a="$commits0" -v b="$commits1" -v n="$delivered" 'BEGIN { printf "%.3f", (b - a) / (n > 0 ? n : 1) }')"
   log_findings hub-relay
 }
 

@@ -100,11 +100,12 @@ import Testing
     }
 }
 
-/// Runs the `hub` executable to completion and returns its exit status and output.
-func runHub(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+/// Runs the `hub` executable to completion and returns its exit status and output; `quiet`
+/// adds `--log-level error` (which only subcommands take).
+func runHub(_ arguments: [String], quiet: Bool = true) throws -> (status: Int32, output: String, error: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try hubBinary())
-    process.arguments = arguments + ["--log-level", "error"]
+    process.arguments = arguments + (quiet ? ["--log-level", "error"] : [])
     let output = Pipe(), error = Pipe()
     process.standardOutput = output
     process.standardError = error

@@ -7,6 +7,9 @@
       reaped children used, e.g. a postmaster and its backends).
   cpu.py diff BEFORE_JSON AFTER_JSON
       prints "machine_busy_pct=.. NAME_cores=.." for the interval between two snapshots.
+  cpu.py per BEFORE_JSON AFTER_JSON COUNT
+      prints "NAME X µs, ..." : each process's CPU over the interval divided by COUNT (e.g. CPU
+      per delivery), steadier than rates on a shared machine.
 """
 
 import json
@@ -84,11 +87,22 @@ def diff(before, after):
     print(" ".join(parts))
 
 
+def per(before, after, count):
+    a, b = json.loads(before), json.loads(after)
+    parts = []
+    for name, ticks in b["proc"].items():
+        if name in a["proc"]:
+            parts.append("%s %.0f µs" % (name, (ticks - a["proc"][name]) / TICKS * 1e6 / max(1, count)))
+    print(", ".join(parts))
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "snap":
         snap(sys.argv[2:])
     elif len(sys.argv) == 4 and sys.argv[1] == "diff":
         diff(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 5 and sys.argv[1] == "per":
+        per(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 
-@main
 struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
@@ -12,6 +11,25 @@ struct HubCommand: AsyncParsableCommand {
             DeliveriesCommand.self, ReplayCommand.self, DestinationsCommand.self, FeedsCommand.self,
         ]
     )
+}
+
+extension HubCommand {
+    /// Parses the command line and runs the chosen subcommand, awaiting it when it is async.
+    /// `main.swift` calls this instead of `main()`: from top-level code, `HubCommand.main()`
+    /// resolves to `ParsableCommand`'s synchronous `main()`, which runs an async subcommand's
+    /// default synchronous `run()` (the usage text) instead of its own.
+    static func runAsRoot(_ arguments: [String]? = nil) async {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// The options every subcommand shares.

@@ -140,8 +140,8 @@ final class DestinationLane: Sendable {
         _ slots: inout Slots, destination: RelayDestination, claimBatch: Int, now: ContinuousClock.Instant
     ) -> (wanted: Int, pause: Duration?) {
         let free = destination.concurrency - slots.inFlight
-        guard free > 0 else {
-            slots.backlogLikely = true  // a finishing delivery wakes us
+        guard free >= refill(destination: destination, claimBatch: claimBatch) else {
+            slots.backlogLikely = true  // a finishing delivery wakes us once enough slots are free
             return (0, nil)
         }
         var wanted = min(free, claimBatch)
@@ -152,6 +152,14 @@ final class DestinationLane: Sendable {
             wanted = granted
         }
         return (wanted, nil)
+    }
+
+    /// How many slots must be free before a busy lane claims again. Refilling one slot per
+    /// finished delivery made each claim a round trip and a commit for a row or two; waiting
+    /// for half a batch of free slots keeps claims large while the lane stays at least half
+    /// full. An idle lane claims at once: all its slots are free.
+    private static func refill(destination: RelayDestination, claimBatch: Int) -> Int {
+        max(1, min(claimBatch, destination.concurrency) / 2)
     }
 
     /// One pending wake at a time, however often the lane is told to look. A pause longer than
@@ -199,27 +207,22 @@ final class DestinationLane: Sendable {
         let startedAt = Date()
         let clock = ContinuousClock()
         let start = clock.now
-        // Everything logged about this attempt carries the message's correlation id from ingress.
-        var logger = logger
-        logger[metadataKey: "hub.delivery.id"] = "\(delivery.id)"
-        logger[metadataKey: "hub.message.id"] = "\(delivery.message.id)"
-        logger[metadataKey: "hub.attempt"] = "\(delivery.attempt)"
-        if let correlation = delivery.message.correlationId { logger[metadataKey: "hub.correlation_id"] = "\(correlation)" }
-        logger.trace("delivering")
+        if logger.logLevel <= .trace { attemptLogger(delivery).trace("delivering") }
         let outcome = await destination.connector.deliver(delivery)
         let elapsed = clock.now - start
         latency.recordNanoseconds(Int64(elapsed.seconds * 1e9))
         updateBreaker(after: outcome)
-        let recorded = record(outcome, of: delivery, startedAt: startedAt, elapsed: elapsed, logger: logger)
+        let recorded = record(outcome, of: delivery, startedAt: startedAt, elapsed: elapsed)
         do {
             try await recorder.submit(recorded)
         } catch {
             // Not recorded: the row stays leased and is delivered again once the lease expires.
-            logger.warning("outcome not recorded", metadata: ["hub.error": "\(error)"])
+            attemptLogger(delivery).warning("outcome not recorded", metadata: ["hub.error": "\(error)"])
         }
+        let refill = Self.refill(destination: destination, claimBatch: configuration.claimBatch)
         let wakeNow = slots.withLock { slots in
             slots.inFlight -= 1
-            return slots.backlogLikely
+            return slots.backlogLikely && destination.concurrency - slots.inFlight >= refill
         }
         if wakeNow { wake() }
         if recorded.status == .pending {
@@ -227,25 +230,37 @@ final class DestinationLane: Sendable {
         }
     }
 
+    /// The lane's logger with this attempt's ids: everything logged about an attempt carries the
+    /// message's correlation id from ingress. Built only when something is logged: formatting
+    /// the ids for every delivery showed in profiles.
+    private func attemptLogger(_ delivery: ClaimedDelivery) -> Logger {
+        var logger = logger
+        logger[metadataKey: "hub.delivery.id"] = "\(delivery.id)"
+        logger[metadataKey: "hub.message.id"] = "\(delivery.message.id)"
+        logger[metadataKey: "hub.attempt"] = "\(delivery.attempt)"
+        if let correlation = delivery.message.correlationId { logger[metadataKey: "hub.correlation_id"] = "\(correlation)" }
+        return logger
+    }
+
     /// Turns a connector's verdict into the row's next state, and counts it.
     private func record(
-        _ outcome: DeliveryOutcome, of delivery: ClaimedDelivery, startedAt: Date, elapsed: Duration, logger: Logger
+        _ outcome: DeliveryOutcome, of delivery: ClaimedDelivery, startedAt: Date, elapsed: Duration
     ) -> RecordedOutcome {
         var status = DeliveryStatus.delivered
         var word = "delivered"
         var nextAttemptAt = Date()
         var error = outcome.error
-        var metadata: Logger.Metadata = [:]  // the attempt's own (delivery, message, correlation) are on `logger`
+        var metadata: Logger.Metadata = [:]  // the attempt's own (delivery, message, correlation) are on its logger
         if let status = outcome.httpStatus { metadata["hub.http.status"] = "\(status)" }
         switch outcome.verdict {
         case .delivered:
             delivered.increment()
-            logger.debug("delivered", metadata: metadata)
+            if logger.logLevel <= .debug { attemptLogger(delivery).debug("delivered", metadata: metadata) }
         case .permanent:
             status = .dead
             word = "dead"
             dead.increment()
-            logger.warning("dead: permanent failure", metadata: metadata.merging(["hub.error": "\(error ?? "")"]) { $1 })
+            attemptLogger(delivery).warning("dead: permanent failure", metadata: metadata.merging(["hub.error": "\(error ?? "")"]) { $1 })
         case .retry(let retryAfter):
             let decision = destination.retry.decide(
                 afterAttempt: delivery.attempt, createdAt: delivery.createdAt, now: Date(), retryAfter: retryAfter
@@ -256,7 +271,7 @@ final class DestinationLane: Sendable {
                 word = "retry"
                 nextAttemptAt = at
                 retried.increment()
-                logger.info("will retry", metadata: metadata.merging([
+                attemptLogger(delivery).info("will retry", metadata: metadata.merging([
                     "hub.error": "\(error ?? "")", "hub.next_attempt_at": "\(at)",
                 ]) { $1 })
             case .giveUp(let reason):
@@ -264,7 +279,7 @@ final class DestinationLane: Sendable {
                 word = "dead"
                 error = [error, reason].compactMap { $0 }.joined(separator: "; ")
                 dead.increment()
-                logger.warning("dead: retries exhausted", metadata: metadata.merging(["hub.error": "\(error ?? "")"]) { $1 })
+                attemptLogger(delivery).warning("dead: retries exhausted", metadata: metadata.merging(["hub.error": "\(error ?? "")"]) { $1 })
             }
         }
         return RecordedOutcome(

@@ -24,7 +24,9 @@ struct ClaimStatement: PostgresPreparedStatement {
             UPDATE deliveries d
             SET status = 'delivering', attempts = d.attempts + 1, lease_owner = $3,
                 lease_expires_at = now() + make_interval(secs => $4::bigint / 1000.0), updated_at = now()
-            FROM due WHERE d.id = due.id
+            -- Through the primary key, not a join: with the claim's LIMIT a parameter, the planner
+            -- may join `due` by hashing or scanning all of deliveries, once per claim.
+            WHERE d.id = ANY (ARRAY(SELECT id FROM due))
             RETURNING d.id, d.message_id, d.attempts, d.created_at
         )
         SELECT c.id, c.attempts, c.created_at, \(CanonicalMessage.columns)
