@@ -38,7 +38,7 @@ struct FeedRunner: Sendable {
                 run.items = items
                 run.bytes = file.bytes
                 run.sha256 = try await file.finish()
-                run.durationMs = Self.milliseconds(clock.now - startedAt)
+                run.durationMs = Int((clock.now - startedAt).seconds * 1000)
                 let decision = FeedDecision.decide(
                     fileName: fileName, sha256: run.sha256 ?? "", items: items, lastPublished: history.lastPublished,
                     maxDrop: feed.maxDrop, force: force)
@@ -62,7 +62,7 @@ struct FeedRunner: Sendable {
         } catch {
             run.status = .failed
             run.detail = "\(error)"
-            run.durationMs = Self.milliseconds(clock.now - startedAt)
+            run.durationMs = Int((clock.now - startedAt).seconds * 1000)
             logger.error("feed run failed", metadata: ["hub.feed": "\(feed.name)", "hub.error": "\(error)"])
             try? await store.recordFeedRun(run)
             record(run)
@@ -112,9 +112,5 @@ struct FeedRunner: Sendable {
                 "hub.feed": "\(run.feed)", "hub.feed.status": "\(run.status.rawValue)", "hub.feed.items": "\(run.items)",
                 "hub.feed.bytes": "\(run.bytes)", "hub.feed.duration_ms": "\(run.durationMs)",
             ])
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }
 }
