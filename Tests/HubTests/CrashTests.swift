@@ -78,4 +78,55 @@ func startRelayProcess(config: String, owner: String) throws -> Process {
             #expect(lost == 1 && delivered == 1)
         }
     }
+
+    @Test func aServingHubKilledMidDirectDeliveryLosesNothing() async throws {
+        // The first message proves the relay is up; the second's first request hangs, so the kill
+        // lands while a delivery the edge handed straight to its relay is in flight.
+        let sink = TestSink { _, index in index == 1 ? .init(delay: .seconds(3)) : .init() }
+        try await sink.serve { sinkURL in
+            let database = try await TestDatabase.create()
+            let config = testConfig(
+                database: database, destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\", timeout: 1s }"],
+                routes: "  - { match: { type: \"*\" }, to: [crm] }",
+                relay: "{ poll_interval: 100ms, lease: 2s, rescue_interval: 200ms }"
+            ).replacingOccurrences(of: "port: 0", with: "port: \(try freePort())")
+            let port = try #require(config.firstMatch(of: /port: (\d+)/)?.1)
+            let hub = HubUnderTest(baseURL: "http://127.0.0.1:\(port)", database: database)
+            let serving = try startHubProcess(["serve"], config: config)
+            defer { if serving.isRunning { kill(serving.processIdentifier, SIGKILL) } }
+            try await eventually("the hub answers") { (try? await hub.get("/health"))?.status == 200 }
+            _ = try await hub.post("/v1/messages", #"{"type":"warm.up","data":{}}"#)
+            try await eventually("the relay is up") { sink.received.count == 1 }
+
+            let answer = try await hub.post("/v1/messages", #"{"type":"order.created","data":{"n":7}}"#)
+            let queued = try #require((answer.json["deliveries"] as? [[String: Any]])?.first)
+            #expect(queued["status"] as? String == "delivering")
+            try await eventually("the delivery is in flight") { sink.received.count == 2 }
+            kill(serving.processIdentifier, SIGKILL)
+            serving.waitUntilExit()
+            let deliveryId = try #require(queued["id"] as? String)
+            #expect(try await database.scalar(
+                "SELECT count(*) FROM deliveries WHERE id = '\(deliveryId)' AND status = 'delivering' AND attempts = 1"
+            ) == 1)
+
+            let survivor = try startRelayProcess(config: config, owner: "survivor")
+            defer { if survivor.isRunning { kill(survivor.processIdentifier, SIGKILL) } }
+            try await eventually("delivered by the survivor") {
+                try await database.scalar("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == 2
+            }
+            kill(survivor.processIdentifier, SIGTERM)
+            survivor.waitUntilExit()
+
+            let attempts = Array(sink.received.dropFirst())
+            #expect(attempts.count == 2)
+            #expect(attempts.allSatisfy { $0.headers["webhook-id"] == deliveryId })
+            let lost = try await database.scalar(
+                "SELECT count(*) FROM delivery_attempts WHERE delivery_id = '\(deliveryId)' AND attempt = 1 AND outcome = 'lost' AND relay <> 'survivor'"
+            )
+            let delivered = try await database.scalar(
+                "SELECT count(*) FROM delivery_attempts WHERE delivery_id = '\(deliveryId)' AND attempt = 2 AND outcome = 'delivered' AND relay = 'survivor'"
+            )
+            #expect(lost == 1 && delivered == 1)
+        }
+    }
 }

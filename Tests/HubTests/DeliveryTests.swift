@@ -119,4 +119,42 @@ import Testing
             #expect((delivery["last_error"] as? String)?.contains("connection failed") == true)
         }
     }
+
+    @Test func aServingHubStartsNewDeliveriesAtCommit() async throws {
+        // The first message proves the relay is up; the second one's first attempt fails so the
+        // direct start and the retry that follows are both on record.
+        try await withSinkAndHub(settings: "retry: { initial: 10ms, max: 20ms }", { _, index in
+            index == 1 ? .init(status: 503) : .init()
+        }) { hub, sink in
+            _ = try await post(to: hub, until: "delivered")
+            let answer = try await hub.post("/v1/messages", #"{"type":"order.created","data":{"n":2}}"#)
+            #expect(answer.status == 202)
+            let queued = try #require((answer.json["deliveries"] as? [[String: Any]])?.first)
+            #expect(queued["status"] as? String == "delivering")
+            let id = try messageId(answer)
+            try await eventually("delivered") { try await hub.deliveries(of: id).first?["status"] as? String == "delivered" }
+            let delivery = try #require(try await hub.deliveries(of: id).first)
+            let log = try #require(delivery["attempt_log"] as? [[String: Any]])
+            #expect(log.compactMap { $0["outcome"] as? String } == ["retry", "delivered"])
+            let attempts = Array(sink.received.dropFirst())
+            #expect(attempts.count == 2)
+            #expect(attempts.allSatisfy { $0.headers["webhook-id"] == queued["id"] as? String })
+            #expect(attempts.first?.body == attempts.last?.body)  // the handed message is the stored one
+        }
+    }
+
+    @Test func aHubWithoutARelayLeavesNewDeliveriesPending() async throws {
+        try await withHub(mode: .edgeOnly, { database in
+            testConfig(
+                database: database, destinations: ["crm": "{ kind: http, url: \"http://127.0.0.1:1/\" }"],
+                routes: "  - { match: { type: \"*\" }, to: [crm] }"
+            )
+        }) { hub in
+            let answer = try await hub.post("/v1/messages", #"{"type":"order.created","data":{}}"#)
+            #expect(answer.status == 202)
+            let queued = try #require((answer.json["deliveries"] as? [[String: Any]])?.first)
+            #expect(queued["status"] as? String == "pending")
+            #expect(try await hub.deliveries(of: try messageId(answer)).first?["status"] as? String == "pending")
+        }
+    }
 }

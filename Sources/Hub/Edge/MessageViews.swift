@@ -18,13 +18,14 @@ struct AcceptedView: Encodable {
         }
     }
 
-    /// A new message with its pending deliveries, or a repeat (`replayed`) with the original's
+    /// A new message with its deliveries as committed (pending, or delivering when this hub's
+    /// relay took them at once), or a repeat (`replayed`) with the original's
     /// deliveries as they stand now.
     static func of(_ result: AcceptResult, store: OutboxStore) async throws -> (view: AcceptedView, replayed: Bool) {
         switch result {
         case .accepted(let id, let deliveries):
-            let pending = deliveries.map { (id: $0.id, destination: $0.destination, status: DeliveryStatus.pending) }
-            return (AcceptedView(id: id, deliveries: pending), false)
+            let queued = deliveries.map { (id: $0.id, destination: $0.destination, status: $0.status) }
+            return (AcceptedView(id: id, deliveries: queued), false)
         case .duplicate(let originalId):
             let current = try await store.deliveries(ofMessage: originalId).map {
                 (id: $0.id, destination: $0.destination, status: $0.status)

@@ -92,7 +92,7 @@ enum HubRuntime {
             if mode.edge {
                 let writer = OutboxWriter(
                     store: store, writers: config.database.writers, commitTimeout: config.database.commitTimeout,
-                    logger: logger
+                    dispatch: mode.relay ? relay.dispatch : nil, logger: logger
                 )
                 let tokens = TokenDirectory(store: store, logger: logger)
                 try await tokens.reload()  // database tokens work from the first request

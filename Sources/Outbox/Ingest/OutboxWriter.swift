@@ -14,9 +14,11 @@ public final class OutboxWriter: Service, Sendable {
     ///   - writers: transactions in flight at once; each holds one database connection.
     ///   - maxBatch: most submissions one transaction carries.
     ///   - commitTimeout: how long a batch may take before its callers hear "unavailable".
+    ///   - dispatch: this process's relay, when it runs one: new deliveries it can start at once
+    ///     skip the claim (see ``DirectDispatch``).
     public init(
         store: OutboxStore, writers: Int = 4, maxBatch: Int = 256, commitTimeout: Duration = .seconds(5),
-        logger: Logger
+        dispatch: DirectDispatch? = nil, logger: Logger
     ) {
         let accepted = Counter(label: "hub_messages_accepted_total")
         let duplicates = Counter(label: "hub_messages_duplicate_total")
@@ -24,7 +26,7 @@ public final class OutboxWriter: Service, Sendable {
         let commit: @Sendable ([Submission]) async throws -> [AcceptResult] = { submissions in
             batchSize.record(submissions.count)
             do {
-                let results = try await withDeadline(commitTimeout) { try await store.accept(submissions) }
+                let results = try await withDeadline(commitTimeout) { try await store.accept(submissions, dispatch: dispatch) }
                 let duplicateCount = results.filter { if case .duplicate = $0 { true } else { false } }.count
                 accepted.increment(by: results.count - duplicateCount)
                 duplicates.increment(by: duplicateCount)

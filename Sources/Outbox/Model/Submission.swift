@@ -55,7 +55,8 @@ public struct InboundRecord: Sendable, Equatable {
 
 /// The answer to a submission, known only after its transaction committed.
 public enum AcceptResult: Sendable, Equatable {
-    /// Stored now, with one pending delivery per destination.
+    /// Stored now, with one delivery per destination: pending, or already `delivering` when this
+    /// process's relay took it at commit (see ``DirectDispatch``).
     case accepted(id: UUID, deliveries: [AcceptedDelivery])
     /// The dedup key was seen before: nothing was written, this is the original message's id.
     case duplicate(originalId: UUID)
@@ -64,4 +65,5 @@ public enum AcceptResult: Sendable, Equatable {
 public struct AcceptedDelivery: Sendable, Equatable {
     public var id: UUID
     public var destination: String
+    public var status: DeliveryStatus
 }

@@ -15,6 +15,11 @@ final class DestinationLane: Sendable {
         var breaker: CircuitBreaker?
         /// A wake is scheduled for when the rate limit or the breaker allows claiming again.
         var timerArmed = false
+        /// Slots reserved by ``DirectDispatch`` whose commit has not come back yet.
+        var owed = 0
+        /// Deliveries handed over by ``DirectDispatch``, waiting for the lane to start them.
+        var handed: [ClaimedDelivery] = []
+        var stopping = false
 
         /// Hands back what a claim was allowed but did not use: rate tokens, and an unused probe.
         mutating func unused(_ count: Int) {
@@ -77,16 +82,68 @@ final class DestinationLane: Sendable {
     /// Asks the lane to look for due rows soon; repeated calls coalesce.
     func wake() { signal.yield() }
 
-    /// Stops claiming; ``run()`` returns once in-flight deliveries are recorded.
-    func stop() { signal.finish() }
+    /// Stops claiming and refuses reservations; ``run()`` returns once the deliveries already
+    /// reserved or in flight are recorded.
+    func stop() {
+        slots.withLock { $0.stopping = true }
+        wake()
+    }
 
     func run() async {
         wake()
         await withDiscardingTaskGroup { group in
             for await _ in signals {
+                let (handed, stopping, owed) = slots.withLock { slots in
+                    defer { slots.handed = [] }
+                    return (slots.handed, slots.stopping, slots.owed)
+                }
+                for delivery in handed {
+                    group.addTask { await self.deliver(delivery) }
+                }
+                if stopping {
+                    if owed == 0 { break }
+                    continue
+                }
                 await claimWhileDue(into: &group)
             }
         }
+    }
+
+    /// Takes a slot for a delivery about to be committed leased to this relay (see
+    /// ``DirectDispatch``), when the lane would claim it at once anyway: not paused, breaker
+    /// closed, a rate token and a slot free, and no backlog of due rows that the new one would
+    /// overtake. Ordered destinations never come here: their claim enforces the subject's order.
+    func reserve() -> Bool {
+        guard !paused.contains(destination.name) else { return false }
+        let now = ContinuousClock.now
+        return slots.withLock { slots in
+            guard !slots.stopping, !slots.backlogLikely, slots.inFlight < destination.concurrency,
+                  (slots.breaker?.state ?? .closed) == .closed
+            else { return false }
+            if slots.bucket != nil, slots.bucket?.take(upTo: 1, now: now) != 1 { return false }
+            slots.inFlight += 1
+            slots.owed += 1
+            return true
+        }
+    }
+
+    /// Starts a reserved delivery: its row committed leased to this relay.
+    func hand(_ delivery: ClaimedDelivery) {
+        slots.withLock { slots in
+            slots.owed -= 1
+            slots.handed.append(delivery)
+        }
+        wake()
+    }
+
+    /// Gives back a reservation whose row was never written leased.
+    func release() {
+        slots.withLock { slots in
+            slots.owed -= 1
+            slots.inFlight -= 1
+            slots.bucket?.giveBack(1)
+        }
+        wake()
     }
 
     private func claimWhileDue(into group: inout DiscardingTaskGroup) async {

@@ -16,6 +16,8 @@ public final class Relay: Service, Sendable {
     private let logger: Logger
     /// Each destination's circuit breaker state, while this relay runs.
     public let circuits = CircuitBoard()
+    /// Lets this process's intake hand new deliveries to this relay without a claim.
+    public let dispatch: DirectDispatch
     private let paused = PausedDestinations()
 
     public init(
@@ -25,6 +27,7 @@ public final class Relay: Service, Sendable {
         self.store = store
         self.destinations = destinations
         self.configuration = configuration
+        self.dispatch = DirectDispatch(owner: configuration.owner, lease: configuration.lease)
         var logger = logger
         logger[metadataKey: "hub.relay"] = "\(configuration.owner)"
         self.logger = logger
@@ -47,6 +50,8 @@ public final class Relay: Service, Sendable {
         // The paused set is read before the first claim, then reloaded off the claim path
         // whenever a pause or resume notifies and on every poll tick (coalesced).
         await refreshPaused(lanes)
+        dispatch.attach(lanes)
+        defer { dispatch.detach() }
         let (reloads, reloadPaused) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         logger.info("relay started", metadata: ["hub.destinations": "\(destinations.map(\.name))"])
         async let recorded: Void = recorder.run()

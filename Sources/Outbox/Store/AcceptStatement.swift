@@ -29,11 +29,18 @@ struct AcceptStatement: PostgresPreparedStatement {
             FROM fresh
             RETURNING id
         ), queued AS (
-            INSERT INTO deliveries (id, message_id, destination, status, ordering_key)
-            SELECT d.id, d.message_id, d.destination, 'pending', nullif(d.ordering_key, '')
-            FROM unnest($16::uuid[], $17::uuid[], $18::text[], $28::text[]) AS d(id, message_id, destination, ordering_key)
+            -- A leased delivery goes straight to this process's relay (DirectDispatch): written as
+            -- a claim would leave it, its first try under way.
+            INSERT INTO deliveries (id, message_id, destination, status, ordering_key, attempts, lease_owner,
+                                    lease_expires_at)
+            SELECT d.id, d.message_id, d.destination, CASE WHEN d.leased THEN 'delivering' ELSE 'pending' END,
+                   nullif(d.ordering_key, ''), CASE WHEN d.leased THEN 1 ELSE 0 END,
+                   CASE WHEN d.leased THEN $31 END,
+                   CASE WHEN d.leased THEN now() + make_interval(secs => $32::bigint / 1000.0) END
+            FROM unnest($16::uuid[], $17::uuid[], $18::text[], $28::text[], $30::boolean[])
+                AS d(id, message_id, destination, ordering_key, leased)
             WHERE d.message_id IN (SELECT id FROM inserted)
-            RETURNING 1
+            RETURNING status
         ), steps AS (
             INSERT INTO job_steps (delivery_id, message_id, vendor, mode, status)
             SELECT s.delivery_id, s.message_id, s.vendor, s.mode, 'pending'
@@ -47,7 +54,8 @@ struct AcceptStatement: PostgresPreparedStatement {
         )
         SELECT id FROM inserted
         UNION ALL
-        SELECT NULL FROM (SELECT pg_notify($19, '') FROM (SELECT 1 FROM queued LIMIT 1) q) n
+        -- Relays need waking only for rows left to claim.
+        SELECT NULL FROM (SELECT pg_notify($19, '') FROM (SELECT 1 FROM queued WHERE status = 'pending' LIMIT 1) q) n
         """
 
     var batch: [Submission]
@@ -58,12 +66,16 @@ struct AcceptStatement: PostgresPreparedStatement {
     var steps: [(deliveryId: UUID, messageId: UUID, vendor: String, mode: String)]
     /// Per delivery: the subject when its destination keeps per-subject order, else "".
     var orderingKeys: [String]
+    /// Per delivery: written leased to `leaseOwner` for `leaseMilliseconds` instead of pending.
+    var leased: [Bool]
+    var leaseOwner: String
+    var leaseMilliseconds: Int
 
     func makeBindings() throws -> PostgresBindings {
         let keyed = batch.filter { $0.dedup != nil }
         let messages = batch.map(\.message)
         let inbound = batch.compactMap { submission in submission.inbound.map { (submission.message.id, $0) } }
-        var bindings = PostgresBindings(capacity: 29)
+        var bindings = PostgresBindings(capacity: 32)
         bindings.append(keyed.map { $0.dedup!.scope })
         bindings.append(keyed.map { $0.dedup!.key })
         bindings.append(keyed.map(\.message.id))
@@ -93,6 +105,9 @@ struct AcceptStatement: PostgresPreparedStatement {
         bindings.append(inbound.map(\.1.redacted))
         bindings.append(orderingKeys)
         bindings.append(messages.map { $0.extensions ?? "" })
+        bindings.append(leased)
+        bindings.append(leaseOwner)
+        bindings.append(leaseMilliseconds)
         return bindings
     }
 

@@ -21,3 +21,20 @@ extension CanonicalMessage {
         )
     }
 }
+
+extension CanonicalMessage {
+    /// The message as a read from the database returns it: Postgres keeps times to the
+    /// microsecond, so a delivery started from memory renders the same bytes as a later retry.
+    var asStored: CanonicalMessage {
+        var stored = self
+        stored.time = Self.roundTripped(time)
+        stored.receivedAt = Self.roundTripped(receivedAt)
+        return stored
+    }
+
+    private static func roundTripped(_ date: Date) -> Date {
+        var buffer = ByteBuffer()
+        date.encode(into: &buffer, context: .default)
+        return (try? Date(from: &buffer, type: .timestamptz, format: .binary, context: .default)) ?? date
+    }
+}

@@ -10,38 +10,78 @@ extension OutboxStore {
     /// The whole batch is ONE prepared statement (``AcceptStatement``: data-modifying CTEs) in its
     /// own implicit transaction: one round trip and one commit, instead of BEGIN, an INSERT per
     /// table, NOTIFY and COMMIT.
-    public func accept(_ batch: [Submission]) async throws -> [AcceptResult] {
+    ///
+    /// With `dispatch` (this process also runs a relay), deliveries its lanes can start at once
+    /// are written already leased to that relay and handed to it once the commit returns.
+    public func accept(_ batch: [Submission], dispatch: DirectDispatch? = nil) async throws -> [AcceptResult] {
         guard !batch.isEmpty else { return [] }
-        let (statement, planned) = acceptStatement(for: batch)
-        return try await run {
-            let stored = try await Self.storedIds(try await client.execute(statement, logger: logger))
-            return try await answers(batch, planned: planned, stored: stored)
+        let (statement, planned) = acceptStatement(for: batch, dispatch: dispatch)
+        let results: [AcceptResult]
+        do {
+            results = try await run {
+                let stored = try await Self.storedIds(try await client.execute(statement, logger: logger))
+                return try await answers(batch, planned: planned, stored: stored)
+            }
+        } catch {
+            // Maybe committed after all (a lost answer): a leased row then waits for its lease to expire.
+            for delivery in planned.joined() where delivery.status == .delivering { dispatch?.release(delivery.destination) }
+            throw error
+        }
+        if let dispatch { hand(batch, planned: planned, results: results, to: dispatch) }
+        return results
+    }
+
+    /// Starts the deliveries written leased, and gives back the reservations of duplicates (whose
+    /// rows were not written).
+    private func hand(
+        _ batch: [Submission], planned: [[AcceptedDelivery]], results: [AcceptResult], to dispatch: DirectDispatch
+    ) {
+        for ((submission, deliveries), result) in zip(zip(batch, planned), results) {
+            let stored = if case .accepted = result { true } else { false }
+            for delivery in deliveries where delivery.status == .delivering {
+                guard stored else {
+                    dispatch.release(delivery.destination)
+                    continue
+                }
+                dispatch.hand(ClaimedDelivery(
+                    id: delivery.id, destination: delivery.destination, attempt: 1,
+                    createdAt: submission.message.receivedAt, message: submission.message.asStored
+                ))
+            }
         }
     }
 
     /// The statement for `batch`, with the deliveries it will create for each submission.
-    func acceptStatement(for batch: [Submission]) -> (AcceptStatement, planned: [[AcceptedDelivery]]) {
+    /// Deliveries `dispatch` reserved are planned `delivering`, the others `pending`.
+    func acceptStatement(
+        for batch: [Submission], dispatch: DirectDispatch? = nil
+    ) -> (AcceptStatement, planned: [[AcceptedDelivery]]) {
         var deliveryIds: [UUID] = [], deliveryMessages: [UUID] = [], deliveryDestinations: [String] = []
         var planned: [[AcceptedDelivery]] = []
         var steps: [(deliveryId: UUID, messageId: UUID, vendor: String, mode: String)] = []
-        var orderingKeys: [String] = []
+        var orderingKeys: [String] = [], leased: [Bool] = []
         for submission in batch {
             planned.append(submission.destinations.map { destination in
                 let id = UUIDv7.make()
                 deliveryIds.append(id)
                 deliveryMessages.append(submission.message.id)
                 deliveryDestinations.append(destination)
-                orderingKeys.append(orderedDestinations.contains(destination) ? submission.message.subject ?? "" : "")
+                let ordered = orderedDestinations.contains(destination)
+                orderingKeys.append(ordered ? submission.message.subject ?? "" : "")
+                // An ordered destination's claim is what keeps a subject's order: never skip it.
+                let reserved = !ordered && dispatch?.reserve(destination) == true
+                leased.append(reserved)
                 if let mode = submission.jobVendors[destination] {
                     steps.append((id, submission.message.id, destination, mode.name))
                 }
-                return AcceptedDelivery(id: id, destination: destination)
+                return AcceptedDelivery(id: id, destination: destination, status: reserved ? .delivering : .pending)
             })
         }
         let statement = AcceptStatement(
             batch: batch, deliveryIds: deliveryIds, deliveryMessages: deliveryMessages,
             deliveryDestinations: deliveryDestinations, channel: Self.notifyChannel, steps: steps,
-            orderingKeys: orderingKeys
+            orderingKeys: orderingKeys, leased: leased, leaseOwner: dispatch?.owner ?? "",
+            leaseMilliseconds: dispatch.map { Int($0.lease.seconds * 1000) } ?? 0
         )
         return (statement, planned)
     }

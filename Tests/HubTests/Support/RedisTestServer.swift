@@ -66,7 +66,7 @@ final class PrivateRedisServer: @unchecked Sendable {
     var url: String { "redis://127.0.0.1:\(port)" }
 
     init() throws {
-        port = try Self.freePort()
+        port = try freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("hub-redis-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
@@ -104,21 +104,5 @@ final class PrivateRedisServer: @unchecked Sendable {
     func stop() {
         kill()
         try? FileManager.default.removeItem(at: directory)
-    }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestEnvironmentError(description: "socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw TestEnvironmentError(description: "could not find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
