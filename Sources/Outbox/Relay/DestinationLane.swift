@@ -19,6 +19,9 @@ final class DestinationLane: Sendable {
         var owed = 0
         /// Deliveries handed over by ``DirectDispatch``, waiting for the lane to start them.
         var handed: [ClaimedDelivery] = []
+        /// Something may have come due (see ``wake()``): the next signal claims. A hand-over
+        /// alone signals without it, so a delivery started at commit costs no claim.
+        var lookForDue = true
         var stopping = false
 
         /// Hands back what a claim was allowed but did not use: rate tokens, and an unused probe.
@@ -77,10 +80,11 @@ final class DestinationLane: Sendable {
         }
     }
 
-
-
     /// Asks the lane to look for due rows soon; repeated calls coalesce.
-    func wake() { signal.yield() }
+    func wake() {
+        slots.withLock { $0.lookForDue = true }
+        signal.yield()
+    }
 
     /// Stops claiming and refuses reservations; ``run()`` returns once the deliveries already
     /// reserved or in flight are recorded.
@@ -93,9 +97,9 @@ final class DestinationLane: Sendable {
         wake()
         await withDiscardingTaskGroup { group in
             for await _ in signals {
-                let (handed, stopping, owed) = slots.withLock { slots in
-                    defer { slots.handed = [] }
-                    return (slots.handed, slots.stopping, slots.owed)
+                let (handed, lookForDue, stopping, owed) = slots.withLock { slots in
+                    defer { (slots.handed, slots.lookForDue) = ([], false) }
+                    return (slots.handed, slots.lookForDue, slots.stopping, slots.owed)
                 }
                 for delivery in handed {
                     group.addTask { await self.deliver(delivery) }
@@ -104,7 +108,7 @@ final class DestinationLane: Sendable {
                     if owed == 0 { break }
                     continue
                 }
-                await claimWhileDue(into: &group)
+                if lookForDue { await claimWhileDue(into: &group) }
             }
         }
     }
@@ -133,7 +137,7 @@ final class DestinationLane: Sendable {
             slots.owed -= 1
             slots.handed.append(delivery)
         }
-        wake()
+        signal.yield()
     }
 
     /// Gives back a reservation whose row was never written leased.
@@ -143,7 +147,7 @@ final class DestinationLane: Sendable {
             slots.inFlight -= 1
             slots.bucket?.giveBack(1)
         }
-        wake()
+        signal.yield()  // no row was written: nothing new to claim, but a stopping lane may be done
     }
 
     private func claimWhileDue(into group: inout DiscardingTaskGroup) async {
