@@ -3,7 +3,9 @@
 
 Keeps ONE persistent HTTP/1.1 connection to the hub and POSTs one small message every
 --interval-ms (default 20 ms), each carrying data.sent_ns = time.time_ns() (wall clock), so the
-sink can measure POST -> delivery latency. Then it polls the sink's GET /stats until every
+sink can measure POST -> delivery latency. First --warmup messages (default 50, untimed) bring
+up what a running hub already has: its database and destination connections, each writer
+connection's prepared statements; the sink is reset once it has them all. Then it polls the sink's GET /stats until every
 accepted message has been seen (or --grace seconds pass) and prints one JSON object:
 
   {"sent", "ok", "non2xx", "errors", "post_ms": {"p50","p99","max"},
@@ -34,6 +36,33 @@ def connect(host, port):
     return conn
 
 
+def sink_reset(host, port):
+    conn = http.client.HTTPConnection(host, port, timeout=5)
+    try:
+        conn.request("POST", "/reset")
+        conn.getresponse().read()
+    finally:
+        conn.close()
+
+
+def warm_up(conn, args, headers, interval):
+    """Untimed messages (no sent_ns) at the run's pace; returns once the sink has them all."""
+    for i in range(args.warmup):
+        body = json.dumps({"type": "bench.e2e.warmup", "subject": "warm-%d" % i, "data": {"seq": i}}).encode()
+        conn.request("POST", "/v1/messages", body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        if not 200 <= response.status < 300:
+            raise SystemExit("e2e: warm-up message %d got HTTP %d" % (i, response.status))
+        time.sleep(interval)
+    deadline = time.perf_counter() + args.grace
+    while sink_stats(args.host, args.sink_port).get("received", 0) < args.warmup:
+        if time.perf_counter() > deadline:
+            raise SystemExit("e2e: the sink did not receive the %d warm-up messages" % args.warmup)
+        time.sleep(0.1)
+    sink_reset(args.host, args.sink_port)
+
+
 def sink_stats(host, port):
     conn = http.client.HTTPConnection(host, port, timeout=5)
     try:
@@ -55,6 +84,7 @@ def main():
     parser.add_argument("--grace", type=float, default=10.0, help="longest wait for the sink to see everything")
     parser.add_argument("--min-wait", type=float, default=2.0, help="shortest wait before reading the sink")
     parser.add_argument("--pad", type=int, default=64, help="bytes of padding in data")
+    parser.add_argument("--warmup", type=int, default=50, help="untimed messages sent first")
     args = parser.parse_args()
 
     headers = {
@@ -65,6 +95,7 @@ def main():
     pad = "p" * args.pad
     interval = args.interval_ms / 1000.0
     conn = connect(args.host, args.port)
+    warm_up(conn, args, headers, interval)
     post_ms, ok, non2xx, errors = [], 0, 0, 0
     statuses = {}
     start = time.perf_counter()
