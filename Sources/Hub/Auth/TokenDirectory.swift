@@ -77,7 +77,7 @@ final class TokenDirectory: Service, Sendable {
     }
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { await self.listen() }
+        await cancelWhenGracefulShutdown { await self.listen() }
     }
 
     /// Keeps one connection listening; every (re)connect reloads, since a change may have been

@@ -47,18 +47,11 @@ enum OpsCommandSupport {
     ) async throws -> Result {
         let config = try options.loadConfig()
         let logger = options.makeLogger(config)
-        let database = try DatabaseURL(config.database.url)
-        let client = PostgresClient(configuration: database.clientConfiguration(maxConnections: 4), backgroundLogger: logger)
-        let store = OutboxStore(
-            client: client, logger: logger,
-            orderedDestinations: Set(config.destinations.filter(\.orderedBySubject).map(\.name))
-        )
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask {
-                await client.run()
-                return nil
-            }
-            defer { group.cancelAll() }
+        return try await PostgresClient.withRunning(config.database.url, logger: logger) { client in
+            let store = OutboxStore(
+                client: client, logger: logger,
+                orderedDestinations: Set(config.destinations.filter(\.orderedBySubject).map(\.name))
+            )
             return try await body(config, store)
         }
     }

@@ -69,11 +69,7 @@ struct TokensCommand: AsyncParsableCommand {
 private func withTokenAdmin(
     config: HubConfig, logger: Logger, _ body: @Sendable (TokenAdmin) async throws -> Void
 ) async throws {
-    let database = try DatabaseURL(config.database.url)
-    let client = PostgresClient(configuration: database.clientConfiguration(maxConnections: 4), backgroundLogger: logger)
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await client.run() }
-        defer { group.cancelAll() }
+    try await PostgresClient.withRunning(config.database.url, logger: logger) { client in
         try await Migrator(client: client, logger: logger).migrate()
         let store = OutboxStore(client: client, logger: logger)
         try await body(TokenAdmin(store: store, reservedNames: Set(config.auth.tokens.map(\.name))))

@@ -66,7 +66,7 @@ enum HubRuntime {
         store: OutboxStore, http: HTTPClient, metrics: HubMetrics, onRunning: @escaping @Sendable (Running) async -> Void
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            await client.start(in: &group)
             try await migrate(Migrator(client: client, logger: logger), logger: logger)
 
             var relayConfiguration = RelayConfiguration(
