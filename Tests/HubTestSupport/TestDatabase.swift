@@ -70,6 +70,7 @@ public struct TestDatabase: Sendable {
     public var databaseName: String { URLComponents(string: serverURL).map { String($0.path.dropFirst()) } ?? "" }
 
     /// Runs `body` with a running client on this schema.
+    @discardableResult
     public func withClient<Result: Sendable>(
         searchPath: Bool = true, _ body: @Sendable (PostgresClient) async throws -> Result
     ) async throws -> Result {

@@ -32,17 +32,36 @@ func startRelayProcess(config: String, owner: String) throws -> Process {
     try startHubProcess(["relay", "--owner", owner], config: config)
 }
 
+/// Everything routed to the sink as `crm`. The timeout is long enough that the attempt is still
+/// in flight when the kill lands, even on a loaded machine; the lease just outlasts it.
+func crashConfig(_ database: TestDatabase, sinkURL: String) -> String {
+    testConfig(
+        database: database, destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\", timeout: 4s }"],
+        routes: "  - { match: { type: \"*\" }, to: [crm] }",
+        relay: "{ poll_interval: 100ms, lease: 5s, rescue_interval: 200ms }"
+    )
+}
+
+/// Runs a relay named `survivor` until `count` deliveries are delivered, then stops it with
+/// SIGTERM and expects a clean exit.
+func survive(config: String, database: TestDatabase, untilDelivered count: Int) async throws {
+    let survivor = try startRelayProcess(config: config, owner: "survivor")
+    defer { if survivor.isRunning { kill(survivor.processIdentifier, SIGKILL) } }
+    try await eventually("delivered by the survivor") {
+        try await database.scalar("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == count
+    }
+    kill(survivor.processIdentifier, SIGTERM)
+    survivor.waitUntilExit()
+    #expect(survivor.terminationReason == .exit && survivor.terminationStatus == 0)
+}
+
 @Suite struct CrashTests {
     @Test func aRelayKilledMidDeliveryLosesNothing() async throws {
         // The first request hangs, so the kill lands while the delivery is in flight.
         let sink = TestSink { _, index in index == 0 ? .init(delay: .seconds(3)) : .init() }
         try await sink.serve { sinkURL in
             let database = try await TestDatabase.create()
-            let config = testConfig(
-                database: database, destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\", timeout: 4s }"],
-                routes: "  - { match: { type: \"*\" }, to: [crm] }",
-                relay: "{ poll_interval: 100ms, lease: 5s, rescue_interval: 200ms }"
-            )
+            let config = crashConfig(database, sinkURL: sinkURL)
             let messageId = try await database.withClient { client in
                 let store = OutboxStore(client: client, logger: testLogger())
                 try await Migrator(client: client, logger: testLogger()).migrate()
@@ -57,14 +76,7 @@ func startRelayProcess(config: String, owner: String) throws -> Process {
             first.waitUntilExit()
             #expect(try await database.scalar("SELECT count(*) FROM deliveries WHERE status = 'delivering'") == 1)
 
-            let second = try startRelayProcess(config: config, owner: "survivor")
-            defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
-            try await eventually("delivered after restart") {
-                try await database.scalar("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == 1
-            }
-            kill(second.processIdentifier, SIGTERM)
-            second.waitUntilExit()
-            #expect(second.terminationReason == .exit && second.terminationStatus == 0)
+            try await survive(config: config, database: database, untilDelivered: 1)
 
             #expect(sink.received.count == 2)
             #expect(Set(sink.received.compactMap { $0.headers["webhook-id"] }).count == 1)
@@ -85,11 +97,8 @@ func startRelayProcess(config: String, owner: String) throws -> Process {
         let sink = TestSink { _, index in index == 1 ? .init(delay: .seconds(3)) : .init() }
         try await sink.serve { sinkURL in
             let database = try await TestDatabase.create()
-            let config = testConfig(
-                database: database, destinations: ["crm": "{ kind: http, url: \"\(sinkURL)/hook\", timeout: 1s }"],
-                routes: "  - { match: { type: \"*\" }, to: [crm] }",
-                relay: "{ poll_interval: 100ms, lease: 2s, rescue_interval: 200ms }"
-            ).replacingOccurrences(of: "port: 0", with: "port: \(try freePort())")
+            let config = crashConfig(database, sinkURL: sinkURL)
+                .replacingOccurrences(of: "port: 0", with: "port: \(try freePort())")
             let port = try #require(config.firstMatch(of: /port: (\d+)/)?.1)
             let hub = HubUnderTest(baseURL: "http://127.0.0.1:\(port)", database: database)
             let serving = try startHubProcess(["serve"], config: config)
@@ -109,13 +118,7 @@ func startRelayProcess(config: String, owner: String) throws -> Process {
                 "SELECT count(*) FROM deliveries WHERE id = '\(deliveryId)' AND status = 'delivering' AND attempts = 1"
             ) == 1)
 
-            let survivor = try startRelayProcess(config: config, owner: "survivor")
-            defer { if survivor.isRunning { kill(survivor.processIdentifier, SIGKILL) } }
-            try await eventually("delivered by the survivor") {
-                try await database.scalar("SELECT count(*) FROM deliveries WHERE status = 'delivered'") == 2
-            }
-            kill(survivor.processIdentifier, SIGTERM)
-            survivor.waitUntilExit()
+            try await survive(config: config, database: database, untilDelivered: 2)
 
             let attempts = Array(sink.received.dropFirst())
             #expect(attempts.count == 2)
