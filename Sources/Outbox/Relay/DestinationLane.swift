@@ -124,7 +124,7 @@ final class DestinationLane: Sendable {
             guard !slots.stopping, !slots.backlogLikely, slots.inFlight < destination.concurrency,
                   (slots.breaker?.state ?? .closed) == .closed
             else { return false }
-            if slots.bucket != nil, slots.bucket?.take(upTo: 1, now: now) != 1 { return false }
+            if let granted = slots.bucket?.take(upTo: 1, now: now), granted == 0 { return false }
             slots.inFlight += 1
             slots.owed += 1
             return true

@@ -1,4 +1,3 @@
-import Foundation
 import Synchronization
 
 /// Hands deliveries that this hub's own intake just committed straight to this hub's relay.
@@ -13,8 +12,8 @@ import Synchronization
 /// ``DestinationLane/reserve()``); otherwise the row is written pending and claimed as usual.
 public final class DirectDispatch: Sendable {
     /// The relay the rows are leased to, and for how long.
-    public let owner: String
-    public let lease: Duration
+    let owner: String
+    let lease: Duration
     private let lanes = Mutex<[String: DestinationLane]>([:])
 
     init(owner: String, lease: Duration) {
