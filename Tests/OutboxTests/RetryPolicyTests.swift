@@ -75,17 +75,3 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(ids.map(\.uuidString) == ids.map(\.uuidString).sorted())
     }
 }
-
-@Suite struct JSONValueTests {
-    @Test func canonicalTextSortsKeysAndKeepsBigIntegers() throws {
-        let value = try #require(JSONValue(parsing: #"{"b": 1, "a": {"z": [1, 2.5, "x/y"], "id": 123456789012345678}}"#))
-        #expect(value.canonicalText == #"{"a":{"id":123456789012345678,"z":[1,2.5,"x/y"]},"b":1}"#)
-    }
-
-    @Test func equalDocumentsHashEqually() throws {
-        let first = CanonicalMessage(source: "s", type: "t", data: try #require(JSONValue(parsing: #"{"a":1,"b":2}"#)))
-        let second = CanonicalMessage(source: "s", type: "t", data: try #require(JSONValue(parsing: #"{ "b":2, "a":1 }"#)))
-        #expect(first.contentHash == second.contentHash)
-        #expect(first.contentHash.count == 64)
-    }
-}

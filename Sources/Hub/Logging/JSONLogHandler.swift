@@ -32,15 +32,12 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-        file: String, function: String, line: UInt
-    ) {
+    func log(event: LogEvent) {
         var merged = metadata
-        if let explicit { merged.merge(explicit) { $1 } }
+        if let explicit = event.metadata { merged.merge(explicit) { $1 } }
         var record: [String: JSONValue] = [
-            "timestamp": .string(Timestamp.format(Date())), "level": .string(level.rawValue),
-            "message": .string(message.description), "label": .string(label),
+            "timestamp": .string(Timestamp.format(Date())), "level": .string(event.level.rawValue),
+            "message": .string(event.message.description), "label": .string(label),
         ]
         if !merged.isEmpty {
             record["metadata"] = .object(merged.reduce(into: [:]) { fields, entry in
