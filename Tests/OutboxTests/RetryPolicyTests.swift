@@ -74,4 +74,11 @@ struct SeededGenerator: RandomNumberGenerator {
         let ids = (0..<50).map { UUIDv7.make(at: base.addingTimeInterval(Double($0) * 0.002)) }
         #expect(ids.map(\.uuidString) == ids.map(\.uuidString).sorted())
     }
+
+    @Test func idsOfOneMillisecondDifferInTheirRandomBits() {
+        let now = Date()
+        let ids = (0..<1_000).map { _ in UUIDv7.make(at: now) }
+        #expect(Set(ids).count == ids.count)
+        #expect(Set(ids.map { UUIDv7.timestamp(of: $0) }).count == 1)
+    }
 }
