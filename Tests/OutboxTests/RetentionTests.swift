@@ -23,6 +23,13 @@ import Testing
         )
     }
 
+    /// As a webhook arrives: with the request it came in, kept beside the message.
+    private func withRawRequest(_ submission: Submission) -> Submission {
+        var submission = submission
+        submission.inbound = InboundRecord(headers: ["webhook-id": submission.dedup?.key ?? ""], body: #"{"n":1}"#, redacted: false)
+        return submission
+    }
+
     private func deliveryId(_ result: AcceptResult) throws -> (message: UUID, delivery: UUID) {
         guard case .accepted(let message, let deliveries) = result, let delivery = deliveries.first else {
             throw TestEnvironmentError(description: "not accepted: \(result)")
@@ -35,7 +42,7 @@ import Testing
             let results = try await store.accept([
                 submission(key: "old-delivered-1"), submission(key: "old-delivered-2"), submission(key: "old-delivered-3"),
                 submission(key: "old-dead"), submission(key: "recent-delivered"), submission(key: "pending"),
-            ])
+            ].map(withRawRequest))
             let rows = try results.map(deliveryId)
             try await database.withClient { client in
                 for row in rows[0..<3] { try await finish(row.delivery, as: "delivered", daysAgo: 40, in: client) }
@@ -65,6 +72,7 @@ import Testing
             #expect(try await database.scalar("SELECT count(*) FROM delivery_attempts") == 2, "dead and recent attempts stay")
             #expect(try await database.scalar("SELECT count(*) FROM messages") == 3)
             #expect(try await database.scalar("SELECT count(*) FROM inbound_keys") == 3, "purged messages' keys go with them")
+            #expect(try await database.scalar("SELECT count(*) FROM inbound_requests") == 3, "and so do their raw requests")
             #expect(try await retention.purgeOnce() == (0, 0, 0), "nothing more to purge")
         }
     }
