@@ -66,8 +66,9 @@ start_postgres() {
   fi
   local durability=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
   if [[ ${HUB_PG_DURABLE:-0} == 1 ]]; then
+    # min_wal_size keeps segments for reuse across checkpoints (scripts/bench.sh primes them).
     durability=(-c fsync=on -c synchronous_commit=on -c shared_buffers=1GB -c max_wal_size=4GB
-                -c checkpoint_timeout=15min)
+                -c min_wal_size=2GB -c checkpoint_timeout=15min)
   fi
   (as_pg "$PGBIN/postgres" -D "$ROOT/pg" -p "$PG_PORT" -c listen_addresses=127.0.0.1 \
     -c unix_socket_directories="$ROOT/pg" -c max_connections=1000 "${durability[@]}") \

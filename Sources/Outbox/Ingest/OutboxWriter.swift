@@ -17,7 +17,7 @@ public final class OutboxWriter: Service, Sendable {
     ///   - dispatch: this process's relay, when it runs one: new deliveries it can start at once
     ///     skip the claim (see ``DirectDispatch``).
     public init(
-        store: OutboxStore, writers: Int = 4, maxBatch: Int = 256, commitTimeout: Duration = .seconds(5),
+        store: OutboxStore, writers: Int = 2, maxBatch: Int = 256, commitTimeout: Duration = .seconds(5),
         dispatch: DirectDispatch? = nil, logger: Logger
     ) {
         let accepted = Counter(label: "hub_messages_accepted_total")
