@@ -36,7 +36,7 @@ struct AcceptStatement: PostgresPreparedStatement {
             SELECT d.id, d.message_id, d.destination, CASE WHEN d.leased THEN 'delivering' ELSE 'pending' END,
                    nullif(d.ordering_key, ''), CASE WHEN d.leased THEN 1 ELSE 0 END,
                    CASE WHEN d.leased THEN $31 END,
-                   CASE WHEN d.leased THEN now() + make_interval(secs => $32::bigint / 1000.0) END
+                   CASE WHEN d.leased THEN now() + make_interval(secs => $19::bigint / 1000.0) END
             FROM unnest($16::uuid[], $17::uuid[], $18::text[], $28::text[], $30::boolean[])
                 AS d(id, message_id, destination, ordering_key, leased)
             WHERE d.message_id IN (SELECT id FROM inserted)
@@ -54,15 +54,15 @@ struct AcceptStatement: PostgresPreparedStatement {
         )
         SELECT id FROM inserted
         UNION ALL
-        -- Relays need waking only for rows left to claim.
-        SELECT NULL FROM (SELECT pg_notify($19, '') FROM (SELECT 1 FROM queued WHERE status = 'pending' LIMIT 1) q) n
+        -- A NULL row: deliveries were left pending, and relays need waking once this commits
+        -- (RelayWakeup says why not here).
+        SELECT NULL FROM (SELECT 1 FROM queued WHERE status = 'pending' LIMIT 1) q
         """
 
     var batch: [Submission]
     var deliveryIds: [UUID]
     var deliveryMessages: [UUID]
     var deliveryDestinations: [String]
-    var channel: String
     var steps: [(deliveryId: UUID, messageId: UUID, vendor: String, mode: String)]
     /// Per delivery: the subject when its destination keeps per-subject order, else "".
     var orderingKeys: [String]
@@ -75,7 +75,7 @@ struct AcceptStatement: PostgresPreparedStatement {
         let keyed = batch.filter { $0.dedup != nil }
         let messages = batch.map(\.message)
         let inbound = batch.compactMap { submission in submission.inbound.map { (submission.message.id, $0) } }
-        var bindings = PostgresBindings(capacity: 32)
+        var bindings = PostgresBindings(capacity: 31)
         bindings.append(keyed.map { $0.dedup!.scope })
         bindings.append(keyed.map { $0.dedup!.key })
         bindings.append(keyed.map(\.message.id))
@@ -94,7 +94,7 @@ struct AcceptStatement: PostgresPreparedStatement {
         bindings.append(deliveryIds)
         bindings.append(deliveryMessages)
         bindings.append(deliveryDestinations)
-        bindings.append(channel)
+        bindings.append(leaseMilliseconds)
         bindings.append(steps.map(\.deliveryId))
         bindings.append(steps.map(\.messageId))
         bindings.append(steps.map(\.vendor))
@@ -107,7 +107,6 @@ struct AcceptStatement: PostgresPreparedStatement {
         bindings.append(messages.map { $0.extensions ?? "" })
         bindings.append(leased)
         bindings.append(leaseOwner)
-        bindings.append(leaseMilliseconds)
         return bindings
     }
 

@@ -3,13 +3,13 @@ import PostgresNIO
 
 extension OutboxStore {
     /// Commits a batch of submissions atomically: each new message, its deliveries, its dedup
-    /// key, its job steps and inbound request, and one NOTIFY if anything was queued. Results come back in input order. A
+    /// key, its job steps and inbound request; then one NOTIFY if anything was queued. Results come back in input order. A
     /// submission whose dedup key exists (committed earlier, or earlier in this same batch)
     /// writes nothing and is answered with the original id.
     ///
     /// The whole batch is ONE prepared statement (``AcceptStatement``: data-modifying CTEs) in its
     /// own implicit transaction: one round trip and one commit, instead of BEGIN, an INSERT per
-    /// table, NOTIFY and COMMIT.
+    /// table and COMMIT.
     ///
     /// With `dispatch` (this process also runs a relay), deliveries its lanes can start at once
     /// are written already leased to that relay and handed to it once the commit returns.
@@ -19,7 +19,8 @@ extension OutboxStore {
         let results: [AcceptResult]
         do {
             results = try await run {
-                let stored = try await Self.storedIds(try await client.execute(statement, logger: logger))
+                let (stored, leftPending) = try await Self.outcome(try await client.execute(statement, logger: logger))
+                if leftPending { wakeRelays() }
                 return try await answers(batch, planned: planned, stored: stored)
             }
         } catch {
@@ -79,20 +80,26 @@ extension OutboxStore {
         }
         let statement = AcceptStatement(
             batch: batch, deliveryIds: deliveryIds, deliveryMessages: deliveryMessages,
-            deliveryDestinations: deliveryDestinations, channel: Self.notifyChannel, steps: steps,
+            deliveryDestinations: deliveryDestinations, steps: steps,
             orderingKeys: orderingKeys, leased: leased, leaseOwner: dispatch?.owner ?? "",
             leaseMilliseconds: dispatch.map { Int($0.lease.seconds * 1000) } ?? 0
         )
         return (statement, planned)
     }
 
-    /// The ids of the messages the statement inserted.
-    static func storedIds(_ rows: some AsyncSequence<UUID?, any Error>) async throws -> Set<UUID> {
-        var stored = Set<UUID>()
+    /// The ids of the messages the statement inserted, and whether it left deliveries pending
+    /// (relays are then woken by ``wakeRelays()`` once it has committed).
+    static func outcome(_ rows: some AsyncSequence<UUID?, any Error>) async throws -> (stored: Set<UUID>, leftPending: Bool) {
+        var stored = Set<UUID>(), leftPending = false
         for try await id in rows {
-            if let id { stored.insert(id) }
+            if let id { stored.insert(id) } else { leftPending = true }
         }
-        return stored
+        return (stored, leftPending)
+    }
+
+    /// Tells idle relays there are rows to claim (see ``RelayWakeup``).
+    func wakeRelays() {
+        wakeup.signal(client: client, logger: logger)
     }
 
     /// Each submission's answer, in input order, once its batch committed.

@@ -29,25 +29,28 @@ extension OutboxStore {
         _ feed: String, messageId: UUID,
         render: (MessageFileWriter, FeedHistory) async throws -> FeedDraft?
     ) async throws -> FeedRun? {
-        try await run {
-            try await client.withTransaction(logger: logger) { connection -> FeedRun? in
+        let (run, leftPending) = try await self.run {
+            try await client.withTransaction(logger: logger) { connection -> (FeedRun?, Bool) in
                 let locked = try await connection.query(
                     "SELECT pg_try_advisory_xact_lock(\(Self.feedLockSpace), hashtext(current_schema() || '.' || \(feed)))", logger: logger)
-                for try await held in locked.decode(Bool.self) where !held { return nil }
+                for try await held in locked.decode(Bool.self) where !held { return (nil, false) }
                 let history = try await Self.history(of: feed, limit: 1, on: connection, logger: logger)
                 try await connection.query("SAVEPOINT feed_file", logger: logger)
                 let writer = MessageFileWriter(messageId: messageId, connection: connection, logger: logger)
-                guard let draft = try await render(writer, history) else { return nil }
+                guard let draft = try await render(writer, history) else { return (nil, false) }
+                var leftPending = false
                 if let submission = draft.submission {
                     let (statement, _) = acceptStatement(for: [submission])
-                    _ = try await Self.storedIds(try await connection.execute(statement, logger: logger))
+                    leftPending = try await Self.outcome(try await connection.execute(statement, logger: logger)).leftPending
                 } else {
                     try await connection.query("ROLLBACK TO SAVEPOINT feed_file", logger: logger)
                 }
                 try await connection.query(Self.insert(draft.run), logger: logger)
-                return draft.run
+                return (draft.run, leftPending)
             }
         }
+        if leftPending { wakeRelays() }
+        return run
     }
 
     /// Records a run that never reached the transaction above (the projection could not be read).

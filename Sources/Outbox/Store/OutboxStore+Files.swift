@@ -9,16 +9,17 @@ extension OutboxStore {
     public func accept(_ batch: [Submission], progress: FileProgress) async throws -> [AcceptResult] {
         let (statement, planned) = acceptStatement(for: batch)
         return try await run {
-            let stored = try await client.withTransaction(logger: logger) { connection in
-                let stored = batch.isEmpty
-                    ? Set<UUID>() : try await Self.storedIds(try await connection.execute(statement, logger: logger))
+            let (stored, leftPending) = try await client.withTransaction(logger: logger) { connection in
+                let outcome = batch.isEmpty
+                    ? (stored: Set<UUID>(), leftPending: false) : try await Self.outcome(try await connection.execute(statement, logger: logger))
                 try await connection.query(
                     Self.progressUpsert(
                         progress.file, status: progress.finished ? .ingested : .ingesting, nextRecord: progress.nextRecord,
-                        newRecords: stored.count, skipped: progress.skipped, report: progress.report),
+                        newRecords: outcome.stored.count, skipped: progress.skipped, report: progress.report),
                     logger: logger)
-                return stored
+                return outcome
             }
+            if leftPending { wakeRelays() }
             return try await answers(batch, planned: planned, stored: stored)
         }
     }

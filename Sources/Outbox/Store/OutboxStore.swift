@@ -3,7 +3,7 @@ import PostgresNIO
 
 /// The only place that speaks SQL. Every statement binds its values; none is built by concatenation.
 public struct OutboxStore: Sendable {
-    /// The channel a committed batch with deliveries notifies once, to wake idle relays.
+    /// The channel ingest notifies after committing deliveries to claim, to wake idle relays.
     public static let notifyChannel = "hub_outbox"
 
     public let client: PostgresClient
@@ -11,6 +11,8 @@ public struct OutboxStore: Sendable {
     /// Destinations that keep per-subject order: their deliveries record the subject, and the
     /// claim takes only the oldest unfinished delivery of each subject.
     public let orderedDestinations: Set<String>
+    /// Shared by every copy of this store, so concurrent commits fold their NOTIFYs together.
+    let wakeup = RelayWakeup()
 
     public init(client: PostgresClient, logger: Logger, orderedDestinations: Set<String> = []) {
         self.client = client
