@@ -29,7 +29,7 @@ extension OutboxStore {
         _ feed: String, messageId: UUID,
         render: (MessageFileWriter, FeedHistory) async throws -> FeedDraft?
     ) async throws -> FeedRun? {
-        let (run, leftPending) = try await self.run {
+        let (feedRun, leftPending) = try await run {
             try await client.withTransaction(logger: logger) { connection -> (FeedRun?, Bool) in
                 let locked = try await connection.query(
                     "SELECT pg_try_advisory_xact_lock(\(Self.feedLockSpace), hashtext(current_schema() || '.' || \(feed)))", logger: logger)
@@ -50,7 +50,7 @@ extension OutboxStore {
             }
         }
         if leftPending { wakeRelays() }
-        return run
+        return feedRun
     }
 
     /// Records a run that never reached the transaction above (the projection could not be read).
