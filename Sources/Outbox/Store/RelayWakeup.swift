@@ -42,9 +42,12 @@ final class RelayWakeup: Sendable {
                 logger.debug("relay wake-up not sent; relays find the rows at their next poll", metadata: ["hub.error": "\(error)"])
             }
         } while state.withLock { state in
-            defer { state.again = false }
-            if !state.again { state.sending = false }
-            return state.again
+            guard state.again else {
+                state.sending = false
+                return false
+            }
+            state.again = false
+            return true
         }
     }
 }
