@@ -158,4 +158,17 @@ import Testing
             #expect((count ?? 0) >= 1, "\(series) missing")
         }
     }
+
+    /// The 202 body is assembled directly; it must be what JSONEncoder (sorted keys) writes.
+    @Test func acceptedBodiesMatchTheirEncodableForm() throws {
+        let views = [
+            AcceptedView(id: UUID(), deliveries: []),
+            AcceptedView(id: UUID(), deliveries: [
+                (id: UUID(), destination: "crm", status: .pending), (id: UUID(), destination: "odd \"name\"", status: .delivering),
+            ]),
+        ]
+        for view in views {
+            #expect(view.json == String(decoding: try JSONBody.encoder.encode(view), as: UTF8.self))
+        }
+    }
 }

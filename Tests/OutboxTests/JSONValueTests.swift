@@ -52,4 +52,18 @@ import Testing
     func textThatIsNotJSONIsRefused(text: String) {
         #expect(JSONValue(parsing: text) == nil)
     }
+
+    /// Texts assembled by JSONText read back as the strings they were built from, escapes included.
+    @Test(arguments: ["plain", "", "quote \" and back\\slash", "line\nbreak\ttab\u{01}", "café/ü", "a/b"])
+    func jsonTextQuotesLikeJSONEncoder(value: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        var text = ""
+        JSONText.appendString(value, to: &text)
+        #expect(text == String(decoding: try encoder.encode(value), as: UTF8.self))
+        let object = JSONText.object(["b": value, "a": "x"])
+        #expect(object == #"{"a":"x","b":"# + text + "}")
+        let decoded = try JSONSerialization.jsonObject(with: Data(object.utf8)) as? [String: String]
+        #expect(decoded == ["a": "x", "b": value])
+    }
 }

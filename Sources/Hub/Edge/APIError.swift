@@ -64,17 +64,27 @@ enum JSONBody {
     static func acceptance(_ result: AcceptResult, idKey: String) throws -> Response {
         switch result {
         case .accepted(let id, _):
-            return try response(status: .accepted, [idKey: id.lowercasedString])
+            return response(status: .accepted, json: JSONText.object([idKey: id.lowercasedString]))
         case .duplicate(let originalId):
-            return try response(status: .ok, [idKey: originalId.lowercasedString], headers: [.idempotentReplayed: "true"])
+            return response(
+                status: .ok, json: JSONText.object([idKey: originalId.lowercasedString]),
+                headers: [.idempotentReplayed: "true"]
+            )
         }
     }
 
     static func response(status: HTTPResponse.Status, _ body: some Encodable, headers: HTTPFields = [:]) throws -> Response {
+        response(status: status, bytes: ByteBuffer(bytes: try encoder.encode(body)), headers: headers)
+    }
+
+    /// A body already written as JSON text (``JSONText``): the answers every ingest request gets.
+    static func response(status: HTTPResponse.Status, json: String, headers: HTTPFields = [:]) -> Response {
+        response(status: status, bytes: ByteBuffer(string: json), headers: headers)
+    }
+
+    private static func response(status: HTTPResponse.Status, bytes: ByteBuffer, headers: HTTPFields) -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(
-            status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body)))
-        )
+        return Response(status: status, headers: fields, body: .init(byteBuffer: bytes))
     }
 }

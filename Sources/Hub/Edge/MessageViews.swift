@@ -18,6 +18,22 @@ struct AcceptedView: Encodable {
         }
     }
 
+    /// The view as JSONEncoder with sorted keys writes it (a test holds the two together),
+    /// assembled directly: it answers every ingest request.
+    var json: String {
+        var text = "{\"deliveries\":["
+        for (index, delivery) in deliveries.enumerated() {
+            text += index == 0 ? "{" : ",{"
+            JSONText.appendMember("destination", delivery.destination, to: &text)
+            JSONText.appendMember("id", delivery.id, to: &text)
+            JSONText.appendMember("status", delivery.status, to: &text)
+            text += "}"
+        }
+        text += "]"
+        JSONText.appendMember("id", id, to: &text)
+        return text + "}"
+    }
+
     /// A new message with its deliveries as committed (pending, or delivering when this hub's
     /// relay took them at once), or a repeat (`replayed`) with the original's
     /// deliveries as they stand now.

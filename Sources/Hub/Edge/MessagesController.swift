@@ -31,10 +31,10 @@ struct MessagesController: Sendable {
         )
         let (view, replayed) = try await AcceptedView.of(try await writer.submit(submission), store: store)
         if replayed {
-            return try JSONBody.response(status: .ok, view, headers: [.idempotentReplayed: "true"])
+            return JSONBody.response(status: .ok, json: view.json, headers: [.idempotentReplayed: "true"])
         }
         context.logger.debug("accepted", metadata: ["hub.message.id": "\(view.id)"])
-        return try JSONBody.response(status: .accepted, view)
+        return JSONBody.response(status: .accepted, json: view.json)
     }
 
     @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {

@@ -184,6 +184,9 @@ enum HubRuntime {
         // A refused connection is an attempt that failed: record it and back off, rather than
         // let the pool keep dialling until the request deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
+        // Hub bootstraps no tracer; without this every request would still open a no-op span
+        // (and cast the stored tracer back from `any Sendable`).
+        configuration.tracing.tracer = nil
         return configuration
     }
 }

@@ -46,8 +46,8 @@ struct EventsController: Sendable {
         }
         let result = try await writer.submit(submission(for: event, context: context))
         let (view, replayed) = try await AcceptedView.of(result, store: store)
-        if replayed { return try JSONBody.response(status: .ok, view, headers: [.idempotentReplayed: "true"]) }
-        return try JSONBody.response(status: .accepted, view)
+        if replayed { return JSONBody.response(status: .ok, json: view.json, headers: [.idempotentReplayed: "true"]) }
+        return JSONBody.response(status: .accepted, json: view.json)
     }
 
     /// Every event is checked before any is stored, then all commit in one transaction.

@@ -10,6 +10,8 @@ struct WebhooksController: Sendable {
     struct Source: Sendable {
         var config: SourceConfig
         var counters: WebhookOutcomeCounters
+        /// Header names its raw copies leave out.
+        var droppedHeaders: Set<String>
     }
 
     let writer: OutboxWriter
@@ -22,7 +24,10 @@ struct WebhooksController: Sendable {
         self.router = router
         self.maxBody = maxBody
         self.sources = Dictionary(uniqueKeysWithValues: sources.map {
-            ($0.name, Source(config: $0, counters: WebhookOutcomeCounters(source: $0.name)))
+            ($0.name, Source(
+                config: $0, counters: WebhookOutcomeCounters(source: $0.name),
+                droppedHeaders: InboundRecord.droppedNames(secretHeaders: $0.verifier.secretHeaders)
+            ))
         })
     }
 
@@ -44,7 +49,7 @@ struct WebhooksController: Sendable {
         }
         let submission: Submission
         do {
-            submission = try prepare(inbound, from: source.config, correlationId: context.correlationId)
+            submission = try prepare(inbound, from: source, correlationId: context.correlationId)
         } catch {
             source.counters.invalid.increment()
             throw error
@@ -67,7 +72,8 @@ struct WebhooksController: Sendable {
     }
 
     /// The verified request as a submission: parsed, mapped, keyed for dedup, raw copy attached.
-    private func prepare(_ inbound: InboundRequest, from source: SourceConfig, correlationId: String) throws -> Submission {
+    private func prepare(_ inbound: InboundRequest, from entry: Source, correlationId: String) throws -> Submission {
+        let source = entry.config
         let payload = try inbound.json()
         let eventId = try Self.eventId(source.dedup, headers: inbound.headers, payload: payload)
         let mapped = try source.mapping.map(payload)
@@ -76,7 +82,7 @@ struct WebhooksController: Sendable {
             idempotencyKey: eventId, correlationId: correlationId
         )
         let raw = InboundRecord(
-            headers: inbound.headers, dropping: source.verifier.secretHeaders,
+            headers: inbound.headers, dropping: entry.droppedHeaders,
             body: mapped.redactedPayload?.canonicalText ?? String(decoding: inbound.body, as: UTF8.self),
             redacted: mapped.redactedPayload != nil
         )

@@ -47,10 +47,8 @@ public struct InboundRecord: Sendable, Equatable {
         self.redacted = redacted
     }
 
-    /// The headers as canonical JSON text, the way they are stored.
-    public var headersJSON: String {
-        JSONValue.object(headers.mapValues { JSONValue.string($0) }).canonicalText
-    }
+    /// The headers as a JSON object, names in code-point order, the way they are stored.
+    public var headersJSON: String { JSONText.object(headers) }
 }
 
 /// The answer to a submission, known only after its transaction committed.

@@ -316,5 +316,11 @@ public enum Migrations {
             "ALTER TABLE inbound_keys DROP CONSTRAINT inbound_keys_message_id_fkey",
             "ALTER TABLE inbound_requests DROP CONSTRAINT inbound_requests_message_id_fkey",
         ]),
+        Step(version: 12, name: "attempts without a foreign key", sql: [
+            // Attempts are written only for deliveries the same statement has just updated (an
+            // outcome batch, a lease reclaim), and retention deletes them before their delivery.
+            // The key's check ran once per attempt, a query and a row lock per delivery made.
+            "ALTER TABLE delivery_attempts DROP CONSTRAINT delivery_attempts_delivery_id_fkey",
+        ]),
     ]
 }

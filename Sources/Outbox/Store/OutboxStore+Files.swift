@@ -26,7 +26,7 @@ extension OutboxStore {
 
     /// Records a file refused as a whole: none of its records is committed.
     public func rejectFile(_ file: DroppedFile, report: String) async throws {
-        try await run {
+        _ = try await run {
             try await client.query(
                 Self.progressUpsert(file, status: .rejected, nextRecord: 0, newRecords: 0, skipped: 0, report: report),
                 logger: logger)
